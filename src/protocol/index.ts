@@ -1,0 +1,4 @@
+export * from './datatypes.js';
+export * from './errors.js';
+export * from './v2.js';
+export * from './management.js';
