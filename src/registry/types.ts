@@ -1,0 +1,131 @@
+import type { TensorMetadata, VersionState } from '../protocol/index.js';
+
+/** A model as stored. `id` is the server's own id; storage never uses the client-chosen name. */
+export interface ModelRecord {
+  id: number;
+  name: string;
+  task: string;
+  description: string;
+  labels: string[];
+  preprocess: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewModel {
+  name: string;
+  task: string;
+  description: string;
+  labels: string[];
+  preprocess: Record<string, unknown>;
+}
+
+export type ModelPatch = Partial<Omit<NewModel, 'name'>>;
+
+/** One immutable version of a model. `artifactId` is null once the bytes were refused or removed. */
+export interface VersionRecord {
+  id: number;
+  modelId: number;
+  model: string;
+  version: number;
+  sha256: string;
+  sizeBytes: number;
+  artifactId: string | null;
+  state: VersionState;
+  error: string | null;
+  inputs: TensorMetadata[];
+  outputs: TensorMetadata[];
+  createdAt: string;
+}
+
+export interface NewVersion {
+  sha256: string;
+  sizeBytes: number;
+  artifactId: string | null;
+  state: VersionState;
+  error: string | null;
+  inputs: TensorMetadata[];
+  outputs: TensorMetadata[];
+}
+
+export interface VersionOutcome {
+  state: VersionState;
+  error: string | null;
+  inputs?: TensorMetadata[];
+  outputs?: TensorMetadata[];
+  /** Set to null to record that the bytes were dropped (refused uploads). */
+  artifactId?: string | null;
+}
+
+export interface AliasRecord {
+  name: string;
+  version: number;
+  updatedAt: string;
+}
+
+export interface AliasMove {
+  alias: string;
+  fromVersion: number | null;
+  toVersion: number | null;
+  action: 'set' | 'rollback' | 'delete';
+  at: string;
+}
+
+/**
+ * Models, versions and aliases. Every method is synchronous (SQLite) and throws ServingError with a catalogue code:
+ * MODEL_EXISTS, MODEL_NOT_FOUND, VERSION_NOT_FOUND, ALIAS_NOT_FOUND, VERSION_NOT_READY, VERSION_IN_USE,
+ * NO_PREVIOUS_TARGET.
+ */
+export interface ModelStore {
+  createModel(model: NewModel): ModelRecord;
+  getModel(name: string): ModelRecord | undefined;
+  listModels(): ModelRecord[];
+  updateModel(name: string, patch: ModelPatch): ModelRecord;
+  /** Deletes the model with its versions, aliases and history; returns the artifact ids to remove. */
+  deleteModel(name: string): string[];
+
+  /** Allocates the next version number (1, 2, 3… per model, never reused) in one transaction. */
+  createVersion(model: string, version: NewVersion): VersionRecord;
+  finishVersion(model: string, version: number, outcome: VersionOutcome): VersionRecord;
+  getVersion(model: string, version: number): VersionRecord | undefined;
+  listVersions(model: string): VersionRecord[];
+  /** Refuses with VERSION_IN_USE while an alias points at it. Returns the removed record. */
+  deleteVersion(model: string, version: number): VersionRecord;
+  latestReadyVersion(model: string): VersionRecord | undefined;
+  /** Versions left VALIDATING by a crash; the caller removes them and their artifacts. */
+  listInterruptedVersions(): VersionRecord[];
+  /** Removes a version row without the alias check (crash recovery only). */
+  purgeVersion(model: string, version: number): void;
+
+  listAliases(model: string): AliasRecord[];
+  getAlias(model: string, alias: string): AliasRecord | undefined;
+  /** Points the alias at a READY version; pushes the old target on the alias's rollback stack and records the move. */
+  setAlias(model: string, alias: string, version: number): AliasRecord;
+  /** Moves the alias back to the previous target still present; NO_PREVIOUS_TARGET when none. */
+  rollbackAlias(model: string, alias: string): AliasRecord;
+  deleteAlias(model: string, alias: string): void;
+  aliasHistory(model: string, alias: string): AliasMove[];
+
+  /** Every artifact id some version row references (for orphan cleanup). */
+  referencedArtifactIds(): Set<string>;
+}
+
+export interface StoredArtifact {
+  artifactId: string;
+  sha256: string;
+  sizeBytes: number;
+}
+
+/**
+ * Model files on disk under paths built from server ids only.
+ * `write` streams to a temp file while hashing, then fsync → rename → fsync of the folder.
+ */
+export interface ArtifactStore {
+  /** Throws MODEL_TOO_LARGE past `maxBytes` (the temp file is removed), STORAGE_FULL on ENOSPC. */
+  write(source: AsyncIterable<Uint8Array>, options: { maxBytes: number }): Promise<StoredArtifact>;
+  /** Reads the whole file and checks its sha256; ARTIFACT_CORRUPT on mismatch or a missing file. */
+  read(artifactId: string, expectedSha256: string): Promise<Uint8Array>;
+  delete(artifactId: string): Promise<void>;
+  /** Removes temp files and artifacts no row references; returns how many files were removed. */
+  removeOrphans(referenced: ReadonlySet<string>): Promise<number>;
+}
