@@ -1,4 +1,4 @@
 export * from './serving-error.js';
 export * from './logger.js';
 export * from './names.js';
-export * from './tensor.js';
+export * from '../protocol/tensor.js';

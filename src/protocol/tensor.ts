@@ -1,4 +1,4 @@
-import type { Datatype } from '../protocol/index.js';
+import type { Datatype } from './datatypes.js';
 
 /** Element storage per datatype: typed arrays for numbers (FP16/BF16 as raw Uint16 bits, BOOL as 0/1 bytes), byte strings for BYTES. */
 export type TensorData =
