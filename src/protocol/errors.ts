@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   INFERENCE_TIMEOUT: 'The inference ran longer than the model timeout; its worker was restarted.',
   INFERENCE_FAILED: 'onnxruntime reported an error while running the model.',
   OUTPUT_TOO_LARGE: 'The model produced more output bytes than the configured limit.',
+  QUEUE_FULL: 'Too many requests are waiting for this model; retry after the Retry-After delay.',
   SERVER_NOT_READY: 'The server is starting or shutting down.',
   STORAGE_FULL: 'The data folder has no space left.',
   INTERNAL: 'An unexpected server error; the request id in the logs tells more.',

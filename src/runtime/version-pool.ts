@@ -1,0 +1,190 @@
+import { ServingError, type Logger, type Tensor, type TensorMetadata } from '../core/index.js';
+import { WorkerProcess } from './worker/worker-process.js';
+
+export interface PoolSettings {
+  /** Worker processes for this version. */
+  instances: number;
+  /** onnxruntime intra-op threads per instance (0 = onnxruntime's default). */
+  intraOpThreads: number;
+  /** A run longer than this fails with INFERENCE_TIMEOUT and its worker is restarted. */
+  timeoutMs: number;
+  /** Requests waiting for a worker beyond this are refused with QUEUE_FULL. */
+  maxQueue: number;
+  /** Runs handed to one worker before the previous ones return (2 hides the IPC round trip). */
+  pipelineDepth: number;
+}
+
+export interface InferResult {
+  outputs: Tensor[];
+  queueNs: number;
+  computeNs: number;
+}
+
+export type PoolState = 'LOADING' | 'READY' | 'UNAVAILABLE' | 'UNLOADING';
+
+interface Job {
+  inputs: Tensor[];
+  outputs: string[];
+  enqueuedAt: bigint;
+  resolve: (result: InferResult) => void;
+  reject: (error: Error) => void;
+}
+
+interface Slot {
+  worker?: WorkerProcess;
+  ready: boolean;
+  failures: number;
+  startedAt: number;
+  restartTimer?: NodeJS.Timeout;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+const STABLE_AFTER_MS = 30_000;
+
+/**
+ * The worker processes serving one model version, with a bounded FIFO queue in front of them. A worker that
+ * crashes or times out is replaced after an exponential backoff; while no worker is up, requests fail at once
+ * with MODEL_UNAVAILABLE instead of waiting.
+ */
+export class VersionPool {
+  private readonly slots: Slot[];
+  private readonly queue: Job[] = [];
+  private stateValue: PoolState = 'LOADING';
+  private lastError = '';
+  private signature: { inputs: TensorMetadata[]; outputs: TensorMetadata[] } | undefined;
+  private drainWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly loadModel: () => Promise<Uint8Array>,
+    private readonly settings: PoolSettings,
+    private readonly logger: Logger,
+  ) {
+    this.slots = Array.from({ length: Math.max(1, settings.instances) }, () => ({ ready: false, failures: 0, startedAt: 0 }));
+  }
+
+  get state(): PoolState { return this.stateValue; }
+  get reason(): string { return this.lastError; }
+  get loadedSignature(): { inputs: TensorMetadata[]; outputs: TensorMetadata[] } | undefined { return this.signature; }
+  get workerPids(): number[] { return this.slots.flatMap((slot) => (slot.worker?.pid !== undefined && slot.worker.alive ? [slot.worker.pid] : [])); }
+
+  /** Starts every instance; resolves once at least one is ready, rejects if none could load. */
+  async start(): Promise<void> {
+    const results = await Promise.allSettled(this.slots.map((slot) => this.startSlot(slot)));
+    if (!this.slots.some((slot) => slot.ready)) {
+      this.stateValue = 'UNAVAILABLE';
+      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      throw failure?.reason ?? new ServingError('MODEL_UNAVAILABLE', 'No model worker could start.');
+    }
+    this.stateValue = 'READY';
+  }
+
+  infer(inputs: Tensor[], outputs: string[]): Promise<InferResult> {
+    if (this.stateValue !== 'READY') {
+      return Promise.reject(new ServingError('MODEL_UNAVAILABLE', `The model version is ${this.stateValue.toLowerCase()}${this.lastError ? ` (${this.lastError})` : ''}.`));
+    }
+    if (this.queue.length >= this.settings.maxQueue) {
+      return Promise.reject(new ServingError('QUEUE_FULL', `The model queue is full (${this.settings.maxQueue} waiting); retry shortly.`));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ inputs, outputs, enqueuedAt: process.hrtime.bigint(), resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Stops taking requests, lets queued and running ones finish, then ends the workers. */
+  async stop(): Promise<void> {
+    this.stateValue = 'UNLOADING';
+    if (this.busy()) await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+    await Promise.all(this.slots.map(async (slot) => {
+      clearTimeout(slot.restartTimer);
+      const worker = slot.worker;
+      slot.worker = undefined;
+      slot.ready = false;
+      await worker?.stop();
+    }));
+    this.stateValue = 'UNAVAILABLE';
+    this.lastError = 'unloaded';
+  }
+
+  private busy(): boolean {
+    return this.queue.length > 0 || this.slots.some((slot) => (slot.worker?.inFlight ?? 0) > 0);
+  }
+
+  private async startSlot(slot: Slot): Promise<void> {
+    const model = await this.loadModel();
+    const worker = new WorkerProcess({
+      settings: { intraOpThreads: this.settings.intraOpThreads },
+      runTimeoutMs: this.settings.timeoutMs,
+      onExit: (reason) => this.onWorkerExit(slot, worker, reason),
+    });
+    slot.worker = worker;
+    slot.startedAt = Date.now();
+    try {
+      const loaded = await worker.load(model, false);
+      this.signature ??= { inputs: loaded.inputs, outputs: loaded.outputs };
+    } catch (error) {
+      worker.kill('the model failed to load');
+      throw error;
+    }
+    slot.ready = true;
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      const slot = this.pickSlot();
+      if (slot === undefined) break;
+      const job = this.queue.shift()!;
+      const queueNs = Number(process.hrtime.bigint() - job.enqueuedAt);
+      slot.worker!.run(job.inputs, job.outputs).then(
+        (result) => job.resolve({ outputs: result.outputs, computeNs: result.computeNs, queueNs }),
+        (error: Error) => job.reject(error),
+      ).finally(() => this.afterRun());
+    }
+    if (this.queue.length > 0 && !this.slots.some((slot) => slot.ready)) this.failQueued();
+  }
+
+  private pickSlot(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.worker === undefined || slot.worker.inFlight >= this.settings.pipelineDepth) continue;
+      if (best === undefined || slot.worker.inFlight < best.worker!.inFlight) best = slot;
+    }
+    return best;
+  }
+
+  private afterRun(): void {
+    this.dispatch();
+    if (!this.busy()) for (const resolve of this.drainWaiters.splice(0)) resolve();
+  }
+
+  private failQueued(): void {
+    const error = new ServingError('MODEL_UNAVAILABLE', `No model worker is running (${this.lastError}); it is restarting, retry shortly.`);
+    for (const job of this.queue.splice(0)) job.reject(error);
+  }
+
+  private onWorkerExit(slot: Slot, worker: WorkerProcess, reason: string): void {
+    if (slot.worker !== worker) return;
+    slot.worker = undefined;
+    slot.ready = false;
+    this.lastError = reason;
+    this.dispatch();
+    if (this.stateValue !== 'READY') return;
+    slot.failures = Date.now() - slot.startedAt > STABLE_AFTER_MS ? 1 : slot.failures + 1;
+    this.scheduleRestart(slot, reason);
+  }
+
+  private scheduleRestart(slot: Slot, reason: string): void {
+    const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** (slot.failures - 1));
+    this.logger.warn({ reason, restartInMs: delay }, 'model-worker-restart');
+    slot.restartTimer = setTimeout(() => {
+      if (this.stateValue !== 'READY' || slot.worker !== undefined) return;
+      this.startSlot(slot).catch((error: Error) => {
+        this.lastError = error.message;
+        slot.failures += 1;
+        if (slot.worker === undefined || !slot.worker.alive) this.scheduleRestart(slot, error.message);
+      });
+    }, delay);
+    slot.restartTimer.unref();
+  }
+}
