@@ -1,0 +1,53 @@
+/** Every setting of a tessera server, its flag, environment variable, default and check. */
+export interface TesseraConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  adminKey: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+  maxModelBytes: number;
+  maxInferBytes: number;
+  maxJsonBytes: number;
+  maxTensorElements: number;
+  probeTimeoutMs: number;
+  probeMemoryBytes: number;
+  instances: number;
+  intraOpThreads: number;
+  inferTimeoutMs: number;
+  maxQueue: number;
+  seedDefaultModel: boolean;
+}
+
+type Kind = 'string' | 'int' | 'bool' | 'level';
+
+export interface SettingSpec {
+  key: keyof TesseraConfig;
+  flag: string;
+  env: string;
+  kind: Kind;
+  default: string | number | boolean | undefined;
+  min?: number;
+  secret?: boolean;
+  help: string;
+}
+
+const MiB = 1024 * 1024;
+
+export const SETTINGS: readonly SettingSpec[] = [
+  { key: 'host', flag: 'host', env: 'TESSERA_HOST', kind: 'string', default: '127.0.0.1', help: 'Address to listen on. Use 0.0.0.0 only behind a firewall or TLS proxy.' },
+  { key: 'port', flag: 'port', env: 'TESSERA_PORT', kind: 'int', default: 8080, min: 0, help: 'HTTP port (0 picks a free one).' },
+  { key: 'dataDir', flag: 'data', env: 'TESSERA_DATA_DIR', kind: 'string', default: './data', help: 'Folder for the SQLite registry, model files and the generated admin key.' },
+  { key: 'adminKey', flag: 'admin-key', env: 'TESSERA_ADMIN_KEY', kind: 'string', default: undefined, secret: true, help: 'Admin API key (at least 16 characters). Without it the first start generates one into <data>/admin.key.' },
+  { key: 'logLevel', flag: 'log-level', env: 'TESSERA_LOG_LEVEL', kind: 'level', default: 'info', help: 'fatal, error, warn, info, debug or silent.' },
+  { key: 'maxModelBytes', flag: 'max-model-bytes', env: 'TESSERA_MAX_MODEL_BYTES', kind: 'int', default: 2048 * MiB, min: 1, help: 'Largest model upload.' },
+  { key: 'maxInferBytes', flag: 'max-infer-bytes', env: 'TESSERA_MAX_INFER_BYTES', kind: 'int', default: 64 * MiB, min: 1024, help: 'Largest inference request body.' },
+  { key: 'maxJsonBytes', flag: 'max-json-bytes', env: 'TESSERA_MAX_JSON_BYTES', kind: 'int', default: 1 * MiB, min: 1024, help: 'Largest body of a management (JSON) request.' },
+  { key: 'maxTensorElements', flag: 'max-tensor-elements', env: 'TESSERA_MAX_TENSOR_ELEMENTS', kind: 'int', default: 64 * MiB, min: 1, help: 'Most elements in one input tensor.' },
+  { key: 'probeTimeoutMs', flag: 'probe-timeout-ms', env: 'TESSERA_PROBE_TIMEOUT_MS', kind: 'int', default: 60_000, min: 100, help: 'Time cap for loading and smoke-running a new version in the isolated validator.' },
+  { key: 'probeMemoryBytes', flag: 'probe-memory-bytes', env: 'TESSERA_PROBE_MEMORY_BYTES', kind: 'int', default: 4096 * MiB, min: 64 * MiB, help: 'Resident-memory cap of the validator process.' },
+  { key: 'instances', flag: 'instances', env: 'TESSERA_INSTANCES', kind: 'int', default: 1, min: 1, help: 'Default worker processes per loaded version (a model may override).' },
+  { key: 'intraOpThreads', flag: 'intra-op-threads', env: 'TESSERA_INTRA_OP_THREADS', kind: 'int', default: 0, min: 0, help: 'Default onnxruntime intra-op threads per worker; 0 = number of cores / instances.' },
+  { key: 'inferTimeoutMs', flag: 'infer-timeout-ms', env: 'TESSERA_INFER_TIMEOUT_MS', kind: 'int', default: 30_000, min: 10, help: 'Default per-run timeout; a run past it answers 504 and its worker restarts.' },
+  { key: 'maxQueue', flag: 'max-queue', env: 'TESSERA_MAX_QUEUE', kind: 'int', default: 256, min: 1, help: 'Requests that may wait per loaded version before 503 QUEUE_FULL.' },
+  { key: 'seedDefaultModel', flag: 'seed-default-model', env: 'TESSERA_SEED_DEFAULT_MODEL', kind: 'bool', default: true, help: 'Register the bundled text-orientation model on an empty data folder.' },
+];
