@@ -9,6 +9,7 @@ export interface ModelInfo {
   description: string;
   labels: string[];
   preprocess: Record<string, unknown>;
+  runtime: ModelRuntimeSettings;
   createdAt: string;
   updatedAt: string;
   latestVersion: number | null;
@@ -21,6 +22,17 @@ export interface CreateModelRequest {
   description?: string;
   labels?: string[];
   preprocess?: Record<string, unknown>;
+  runtime?: ModelRuntimeSettings;
+}
+
+/** Per-model execution settings; absent fields take the server defaults. */
+export interface ModelRuntimeSettings {
+  /** Worker processes serving each loaded version. */
+  instances?: number;
+  /** onnxruntime intra-op threads per worker. */
+  intraOpThreads?: number;
+  /** Per-run timeout in milliseconds; past it the answer is 504 and the worker restarts. */
+  timeoutMs?: number;
 }
 
 export type UpdateModelRequest = Partial<Omit<CreateModelRequest, 'name'>>;

@@ -8,6 +8,7 @@ export interface ModelRecord {
   description: string;
   labels: string[];
   preprocess: Record<string, unknown>;
+  runtime: ModelRuntimeSettings;
   createdAt: string;
   updatedAt: string;
 }
@@ -18,6 +19,14 @@ export interface NewModel {
   description: string;
   labels: string[];
   preprocess: Record<string, unknown>;
+  runtime: ModelRuntimeSettings;
+}
+
+/** Per-model execution settings; absent fields take the server defaults. */
+export interface ModelRuntimeSettings {
+  instances?: number;
+  intraOpThreads?: number;
+  timeoutMs?: number;
 }
 
 export type ModelPatch = Partial<Omit<NewModel, 'name'>>;

@@ -1,0 +1,11 @@
+export type {
+  ModelRecord, NewModel, ModelPatch, VersionRecord, NewVersion, VersionOutcome, AliasRecord, AliasMove,
+  ModelStore, StoredArtifact, ArtifactStore,
+} from './types.js';
+export { SqliteModelStore } from './sqlite-model-store.js';
+export type { SqliteModelStoreOptions } from './sqlite-model-store.js';
+export { FileArtifactStore } from './file-artifact-store.js';
+export type { FileArtifactStoreOptions } from './file-artifact-store.js';
+export { resolveVersion, DEFAULT_ALIAS } from './resolve-version.js';
+export { ARTIFACT_ID_PATTERN } from './artifact-path.js';
+export { ROLLBACK_DEPTH } from './alias-stack.js';

@@ -1,0 +1,297 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { parseVersionRef } from '../src/core/index.js';
+import { REGISTRY_MIGRATIONS, openDatabase, runMigrations, type SqlDatabase } from '../src/db/index.js';
+import { FileArtifactStore, SqliteModelStore, resolveVersion, type NewVersion } from '../src/registry/index.js';
+
+/** Asserts that `fn` throws (or rejects with) a ServingError-like object with `code`. */
+async function rejectsWith(fn: () => unknown, code: string, message?: RegExp): Promise<void> {
+  await assert.rejects(async () => { await fn(); }, (error: { code?: string; message?: string }) => {
+    assert.equal(error.code, code, `expected ${code}, got ${error.code}: ${error.message}`);
+    if (message) assert.match(error.message ?? '', message);
+    return true;
+  });
+}
+
+const model = { name: 'mlp', task: 'classification', description: 'tiny', labels: ['a', 'b'], preprocess: { size: 4 }, runtime: { instances: 2 } };
+const version = (state: NewVersion['state'] = 'READY', artifactId: string | null = null): NewVersion => ({
+  sha256: 'ab'.repeat(32), sizeBytes: 10, artifactId, state, error: null,
+  inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }],
+});
+
+let dir: string;
+before(async () => { dir = await mkdtemp(join(tmpdir(), 'tessera-registry-')); });
+after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+describe('database', () => {
+  it('applies migrations once and keeps the pragmas', () => {
+    const file = join(dir, 'migrate.db');
+    const first = openDatabase(file);
+    assert.deepEqual(runMigrations(first, REGISTRY_MIGRATIONS), [1]);
+    first.close();
+    const db = openDatabase(file);
+    assert.deepEqual(runMigrations(db, REGISTRY_MIGRATIONS), []);
+    assert.equal(db.prepare<{ n: number }>('SELECT count(*) AS n FROM schema_migrations').get()?.n, 1);
+    assert.equal(db.prepare<{ journal_mode: string }>('PRAGMA journal_mode').get()?.journal_mode, 'wal');
+    assert.equal(db.prepare<{ synchronous: number }>('PRAGMA synchronous').get()?.synchronous, 2);
+    assert.equal(db.prepare<{ foreign_keys: number }>('PRAGMA foreign_keys').get()?.foreign_keys, 1);
+    assert.equal(db.prepare<{ timeout: number }>('PRAGMA busy_timeout').get()?.timeout, 5000);
+    db.close();
+  });
+
+  it('refuses a database migrated by a newer version', () => {
+    const db = openDatabase(join(dir, 'newer.db'));
+    runMigrations(db, [...REGISTRY_MIGRATIONS, { version: 2, name: 'future', sql: 'CREATE TABLE future (id INTEGER)' }]);
+    assert.throws(() => runMigrations(db, REGISTRY_MIGRATIONS), /does not know: 2 \(future\)/);
+    db.close();
+  });
+
+  it('rolls back a failing migration and refuses a damaged file', async () => {
+    const db = openDatabase(join(dir, 'failing.db'));
+    assert.throws(() => runMigrations(db, [{ version: 1, name: 'bad', sql: 'CREATE TABLE t (id INTEGER); NOT SQL' }]));
+    assert.equal(db.prepare('SELECT name FROM sqlite_master WHERE name = ?').get('t'), undefined);
+    db.close();
+    const junk = join(dir, 'junk.db');
+    await writeFile(junk, Buffer.alloc(4096, 7));
+    assert.throws(() => openDatabase(junk), /junk\.db/);
+  });
+});
+
+describe('SqliteModelStore', () => {
+  let db: SqlDatabase;
+  let store: SqliteModelStore;
+  let tick = 0;
+  const now = () => new Date(Date.UTC(2025, 0, 1, 0, 0, tick++));
+
+  beforeEach(() => {
+    db?.close();
+    db = openDatabase(join(dir, `store-${Date.now()}-${tick}.db`));
+    runMigrations(db, REGISTRY_MIGRATIONS);
+    store = new SqliteModelStore({ db, now });
+  });
+  after(() => db?.close());
+
+  it('creates, lists, updates and refuses duplicate models', async () => {
+    const created = store.createModel(model);
+    assert.equal(created.name, 'mlp');
+    assert.deepEqual(created.labels, ['a', 'b']);
+    assert.deepEqual(created.preprocess, { size: 4 });
+    assert.match(created.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    await rejectsWith(() => store.createModel(model), 'MODEL_EXISTS', /"mlp"/);
+    await rejectsWith(() => store.createModel({ ...model, name: 'Bad Name' }), 'INVALID_MODEL_NAME');
+    store.createModel({ ...model, name: 'alpha' });
+    assert.deepEqual(store.listModels().map((m) => m.name), ['alpha', 'mlp']);
+    const updated = store.updateModel('mlp', { description: 'changed', labels: undefined });
+    assert.equal(updated.description, 'changed');
+    assert.deepEqual(updated.labels, ['a', 'b']);
+    assert.notEqual(updated.updatedAt, created.updatedAt);
+    assert.equal(store.getModel('nope'), undefined);
+    await rejectsWith(() => store.updateModel('nope', {}), 'MODEL_NOT_FOUND', /"nope"/);
+    await rejectsWith(() => store.createVersion('nope', version()), 'MODEL_NOT_FOUND');
+  });
+
+  it('numbers versions 1, 2, 3 and never reuses a number', async () => {
+    store.createModel(model);
+    assert.deepEqual([1, 2, 3].map(() => store.createVersion('mlp', version()).version), [1, 2, 3]);
+    assert.equal(store.deleteVersion('mlp', 3).version, 3);
+    assert.equal(store.createVersion('mlp', version()).version, 4);
+    assert.deepEqual(store.listVersions('mlp').map((v) => v.version), [1, 2, 4]);
+    assert.equal(store.getVersion('mlp', 3), undefined);
+    await rejectsWith(() => store.deleteVersion('mlp', 3), 'VERSION_NOT_FOUND', /Model "mlp" has no version 3/);
+    const v1 = store.getVersion('mlp', 1);
+    assert.equal(v1?.model, 'mlp');
+    assert.deepEqual(v1?.inputs, version().inputs);
+  });
+
+  it('finishes versions, finds the latest READY one and the interrupted ones', () => {
+    store.createModel(model);
+    store.createVersion('mlp', version('READY'));
+    store.createVersion('mlp', version('VALIDATING', 'f'.repeat(32)));
+    store.createVersion('mlp', version('VALIDATING'));
+    assert.equal(store.latestReadyVersion('mlp')?.version, 1);
+    assert.deepEqual(store.listInterruptedVersions().map((v) => v.version), [2, 3]);
+    const failed = store.finishVersion('mlp', 2, { state: 'FAILED', error: 'bad graph', artifactId: null });
+    assert.equal(failed.state, 'FAILED');
+    assert.equal(failed.artifactId, null);
+    assert.equal(failed.error, 'bad graph');
+    const ready = store.finishVersion('mlp', 3, { state: 'READY', error: null, inputs: [] });
+    assert.deepEqual(ready.inputs, []);
+    assert.deepEqual(ready.outputs, version().outputs);
+    assert.equal(store.latestReadyVersion('mlp')?.version, 3);
+    assert.deepEqual(store.listInterruptedVersions(), []);
+    store.createVersion('mlp', version('VALIDATING'));
+    store.purgeVersion('mlp', 4);
+    assert.equal(store.getVersion('mlp', 4), undefined);
+  });
+
+  it('sets aliases, rolls back through the stack and records history', async () => {
+    store.createModel(model);
+    for (let i = 0; i < 4; i++) store.createVersion('mlp', version());
+    store.createVersion('mlp', version('VALIDATING'));
+    await rejectsWith(() => store.setAlias('mlp', 'prod', 9), 'VERSION_NOT_FOUND', /no version 9/);
+    await rejectsWith(() => store.setAlias('mlp', 'prod', 5), 'VERSION_NOT_READY', /VALIDATING/);
+    await rejectsWith(() => store.setAlias('mlp', '1abc', 1), 'INVALID_ALIAS_NAME');
+    store.setAlias('mlp', 'prod', 1);
+    store.setAlias('mlp', 'prod', 2);
+    assert.equal(store.setAlias('mlp', 'prod', 2).version, 2); // no-op: no history row, no push
+    store.setAlias('mlp', 'prod', 3);
+    store.setAlias('mlp', 'prod', 4); // stack [1, 2, 3]
+    assert.deepEqual(store.listAliases('mlp').map((a) => [a.name, a.version]), [['prod', 4]]);
+    await rejectsWith(() => store.deleteVersion('mlp', 4), 'VERSION_IN_USE', /alias "prod"/);
+    store.deleteVersion('mlp', 3);
+    assert.equal(store.rollbackAlias('mlp', 'prod').version, 2); // skips deleted 3
+    assert.equal(store.rollbackAlias('mlp', 'prod').version, 1);
+    await rejectsWith(() => store.rollbackAlias('mlp', 'prod'), 'NO_PREVIOUS_TARGET', /"prod"/);
+    assert.equal(store.getAlias('mlp', 'prod')?.version, 1);
+    await rejectsWith(() => store.rollbackAlias('mlp', 'staging'), 'ALIAS_NOT_FOUND', /"staging"/);
+    store.deleteAlias('mlp', 'prod');
+    assert.equal(store.getAlias('mlp', 'prod'), undefined);
+    await rejectsWith(() => store.deleteAlias('mlp', 'prod'), 'ALIAS_NOT_FOUND');
+    const moves = store.aliasHistory('mlp', 'prod').map((m) => [m.action, m.fromVersion, m.toVersion]);
+    assert.deepEqual(moves, [
+      ['set', null, 1], ['set', 1, 2], ['set', 2, 3], ['set', 3, 4],
+      ['rollback', 4, 2], ['rollback', 2, 1], ['delete', 1, null],
+    ]);
+  });
+
+  it('rollback skips versions that are no longer READY', () => {
+    store.createModel(model);
+    for (let i = 0; i < 3; i++) store.createVersion('mlp', version());
+    store.setAlias('mlp', 'prod', 1);
+    store.setAlias('mlp', 'prod', 2);
+    store.setAlias('mlp', 'prod', 3);
+    store.finishVersion('mlp', 2, { state: 'FAILED', error: 'revoked' });
+    assert.equal(store.rollbackAlias('mlp', 'prod').version, 1);
+  });
+
+  it('resolves versions for every kind of reference', async () => {
+    await rejectsWith(() => resolveVersion(store, 'mlp'), 'MODEL_NOT_FOUND');
+    store.createModel(model);
+    await rejectsWith(() => resolveVersion(store, 'mlp'), 'NO_READY_VERSION', /"mlp"/);
+    store.createVersion('mlp', version());
+    store.createVersion('mlp', version());
+    store.createVersion('mlp', version('FAILED'));
+    assert.equal(resolveVersion(store, 'mlp').version, 2);
+    store.setAlias('mlp', 'production', 1);
+    assert.equal(resolveVersion(store, 'mlp').version, 1);
+    assert.equal(resolveVersion(store, 'mlp', parseVersionRef('3')).version, 3);
+    await rejectsWith(() => resolveVersion(store, 'mlp', parseVersionRef('7')), 'VERSION_NOT_FOUND', /Model "mlp" has no version 7/);
+    store.setAlias('mlp', 'staging', 2);
+    assert.equal(resolveVersion(store, 'mlp', parseVersionRef('staging')).version, 2);
+    await rejectsWith(() => resolveVersion(store, 'mlp', parseVersionRef('canary')), 'ALIAS_NOT_FOUND', /"canary"/);
+  });
+
+  it('deletes a model with its versions, aliases and history, returning artifact ids', async () => {
+    store.createModel(model);
+    store.createModel({ ...model, name: 'other' });
+    const ids = ['a'.repeat(32), 'b'.repeat(32)];
+    store.createVersion('mlp', version('READY', ids[0]));
+    store.createVersion('mlp', version('FAILED', null));
+    store.createVersion('mlp', version('READY', ids[1]));
+    store.createVersion('other', version('READY', 'c'.repeat(32)));
+    store.setAlias('mlp', 'prod', 1);
+    assert.deepEqual([...store.referencedArtifactIds()].sort(), [...ids, 'c'.repeat(32)]);
+    assert.deepEqual(store.deleteModel('mlp'), ids);
+    assert.equal(store.getModel('mlp'), undefined);
+    for (const table of ['versions', 'aliases', 'alias_history']) {
+      assert.equal(db.prepare<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE model_id = 1`).get()?.n, 0, table);
+    }
+    assert.deepEqual([...store.referencedArtifactIds()], ['c'.repeat(32)]);
+    await rejectsWith(() => store.deleteModel('mlp'), 'MODEL_NOT_FOUND');
+    store.createModel(model);
+    assert.equal(store.createVersion('mlp', version()).version, 1);
+    assert.deepEqual(store.aliasHistory('mlp', 'prod'), []);
+  });
+});
+
+describe('FileArtifactStore', () => {
+  let root: string;
+  let artifacts: FileArtifactStore;
+  beforeEach(async () => {
+    root = await mkdtemp(join(dir, 'artifacts-'));
+    artifacts = new FileArtifactStore({ root });
+  });
+
+  async function* chunks(count: number, size: number): AsyncGenerator<Uint8Array> {
+    for (let i = 0; i < count; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      yield new Uint8Array(size).fill(i % 256);
+    }
+  }
+  const expected = (count: number, size: number) => {
+    const hash = createHash('sha256');
+    for (let i = 0; i < count; i++) hash.update(new Uint8Array(size).fill(i % 256));
+    return hash.digest('hex');
+  };
+
+  it('round-trips a multi-chunk upload with its sha256', async () => {
+    const stored = await artifacts.write(chunks(20, 4096), { maxBytes: 1 << 20 });
+    assert.match(stored.artifactId, /^[0-9a-f]{32}$/);
+    assert.equal(stored.sizeBytes, 20 * 4096);
+    assert.equal(stored.sha256, expected(20, 4096));
+    const bytes = await artifacts.read(stored.artifactId, stored.sha256);
+    assert.equal(bytes.byteLength, 20 * 4096);
+    assert.deepEqual(await readdir(join(root, 'tmp')), []);
+    assert.deepEqual(await readdir(join(root, stored.artifactId.slice(0, 2))), [`${stored.artifactId}.onnx`]);
+  });
+
+  it('refuses an upload past maxBytes and leaves no temp file', async () => {
+    let pulled = 0;
+    let finished = false;
+    async function* endless(): AsyncGenerator<Uint8Array> {
+      try {
+        for (;;) { pulled++; yield new Uint8Array(1000); }
+      } finally { finished = true; }
+    }
+    await rejectsWith(() => artifacts.write(endless(), { maxBytes: 2500 }), 'MODEL_TOO_LARGE', /2500 bytes/);
+    assert.equal(pulled, 3);
+    assert.equal(finished, true);
+    assert.deepEqual(await readdir(join(root, 'tmp')), []);
+    assert.deepEqual((await readdir(root)).sort(), ['tmp']);
+  });
+
+  it('destroys a stream source that goes past maxBytes', async () => {
+    const body = new Readable({ read() { this.push(Buffer.alloc(1000)); } });
+    await rejectsWith(() => artifacts.write(body, { maxBytes: 1500 }), 'MODEL_TOO_LARGE');
+    assert.equal(body.destroyed, true);
+    assert.deepEqual(await readdir(join(root, 'tmp')), []);
+  });
+
+  it('reports a flipped byte or a missing file as ARTIFACT_CORRUPT', async () => {
+    const stored = await artifacts.write(chunks(3, 100), { maxBytes: 1000 });
+    const path = join(root, stored.artifactId.slice(0, 2), `${stored.artifactId}.onnx`);
+    const bytes = await readFile(path);
+    bytes[150] ^= 0xff;
+    await writeFile(path, bytes);
+    await rejectsWith(() => artifacts.read(stored.artifactId, stored.sha256), 'ARTIFACT_CORRUPT', new RegExp(stored.artifactId));
+    await artifacts.delete(stored.artifactId);
+    await rejectsWith(() => artifacts.read(stored.artifactId, stored.sha256), 'ARTIFACT_CORRUPT', /missing/);
+    await artifacts.delete(stored.artifactId); // deleting twice is fine
+  });
+
+  it('removes orphans and temp files but keeps referenced artifacts', async () => {
+    const kept = await artifacts.write(chunks(1, 10), { maxBytes: 100 });
+    const orphan = await artifacts.write(chunks(1, 10), { maxBytes: 100 });
+    await writeFile(join(root, 'tmp', `${'d'.repeat(32)}.onnx.part`), 'half');
+    await mkdir(join(root, 'ee'));
+    await writeFile(join(root, 'ee', 'notes.txt'), 'not an artifact');
+    assert.equal(await artifacts.removeOrphans(new Set([kept.artifactId])), 2);
+    await artifacts.read(kept.artifactId, kept.sha256);
+    await rejectsWith(() => artifacts.read(orphan.artifactId, orphan.sha256), 'ARTIFACT_CORRUPT');
+    assert.deepEqual(await readdir(join(root, 'tmp')), []);
+    assert.deepEqual(await readdir(join(root, 'ee')), ['notes.txt']);
+    assert.equal(await new FileArtifactStore({ root: join(root, 'absent') }).removeOrphans(new Set()), 0);
+  });
+
+  it('refuses ids that are not 32 lower-case hex characters', async () => {
+    for (const id of ['../../etc/passwd', 'A'.repeat(32), 'a'.repeat(31), `${'a'.repeat(32)}/x`, '']) {
+      await rejectsWith(() => artifacts.read(id, 'x'), 'INTERNAL', /32 lower-case hex/);
+      await rejectsWith(() => artifacts.delete(id), 'INTERNAL');
+    }
+  });
+});
