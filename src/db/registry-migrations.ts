@@ -65,4 +65,15 @@ CREATE TABLE alias_history (
 CREATE INDEX alias_history_by_alias ON alias_history (model_id, alias, id);
 `,
   }),
+  Object.freeze({
+    version: 2,
+    name: 'server-settings',
+    sql: `
+CREATE TABLE server_settings (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+`,
+  }),
 ]);

@@ -1,0 +1,113 @@
+import { isServingError, parseVersionRef, type Tensor, type VersionRef } from '../core/index.js';
+import type { ModelMetadata, ModelStatistics } from '../protocol/index.js';
+import { resolveVersion, type ModelRecord, type VersionRecord } from '../registry/index.js';
+import type { AppContext } from './app-context.js';
+import { classify } from './classification.js';
+import { checkInputs, checkOutputs, type RequestedOutput } from './input-check.js';
+import type { ModelService } from './model-service.js';
+import { StatisticsRecorder } from './statistics-recorder.js';
+import { ensureLoaded } from './version-loader.js';
+
+export interface InferCall {
+  model: string;
+  /** A version number or alias from the path; absent → `production` alias, else newest READY version. */
+  version?: string;
+  inputs: Tensor[];
+  /** Empty: every output of the model. */
+  outputs: RequestedOutput[];
+}
+
+export interface InferOutcome {
+  model: string;
+  version: number;
+  outputs: Tensor[];
+}
+
+/** One finished request, for metrics. */
+export interface InferenceEvent {
+  model: string;
+  version: string;
+  outcome: 'success' | 'error';
+  code?: string;
+  totalSeconds: number;
+  queueSeconds?: number;
+  computeSeconds?: number;
+}
+
+export interface InferenceObserver {
+  observe(event: InferenceEvent): void;
+}
+
+/** Running models: version resolution, signature checks, on-demand loading, classification and statistics. */
+export class InferenceService {
+  readonly statistics = new StatisticsRecorder();
+
+  constructor(private readonly context: AppContext, private readonly models: ModelService, private readonly observer: InferenceObserver) {}
+
+  resolve(modelName: string, version?: string): { model: ModelRecord; version: VersionRecord } {
+    const model = this.models.require(modelName);
+    const ref: VersionRef | undefined = version === undefined ? undefined : parseVersionRef(version);
+    return { model, version: resolveVersion(this.context.store, modelName, ref) };
+  }
+
+  async infer(call: InferCall): Promise<InferOutcome> {
+    const started = process.hrtime.bigint();
+    const { model, version } = this.resolve(call.model, call.version);
+    try {
+      checkInputs(version.inputs, call.inputs);
+      checkOutputs(version.outputs, call.outputs);
+      const key = await ensureLoaded(this.context, model, version);
+      const result = await this.context.runtime.infer(key, call.inputs, call.outputs.map((output) => output.name));
+      const outputs = result.outputs.map((tensor, i) => {
+        const k = call.outputs[i]?.classification;
+        return k === undefined ? tensor : classify(tensor, k, model.labels);
+      });
+      const totalNs = Number(process.hrtime.bigint() - started);
+      this.statistics.success(model.name, version.version, { batchSize: batchSizeOf(call.inputs), totalNs, queueNs: result.queueNs, computeNs: result.computeNs });
+      this.observer.observe({ model: model.name, version: String(version.version), outcome: 'success', totalSeconds: totalNs / 1e9, queueSeconds: result.queueNs / 1e9, computeSeconds: result.computeNs / 1e9 });
+      return { model: model.name, version: version.version, outputs };
+    } catch (error) {
+      const totalNs = Number(process.hrtime.bigint() - started);
+      this.statistics.failure(model.name, version.version, totalNs);
+      this.observer.observe({ model: model.name, version: String(version.version), outcome: 'error', code: isServingError(error) ? error.code : 'INTERNAL', totalSeconds: totalNs / 1e9 });
+      throw error;
+    }
+  }
+
+  metadata(modelName: string, version?: string): ModelMetadata {
+    const resolved = this.resolve(modelName, version);
+    const ready = this.context.store.listVersions(modelName).filter((v) => v.state === 'READY').map((v) => String(v.version));
+    return {
+      name: resolved.model.name,
+      versions: ready,
+      platform: 'onnxruntime_onnx',
+      inputs: resolved.version.inputs,
+      outputs: resolved.version.outputs,
+    };
+  }
+
+  /** A version is ready when it validated and its workers are not down (unloaded versions load on demand). */
+  isReady(modelName: string, version?: string): boolean {
+    const resolved = this.resolve(modelName, version);
+    return resolved.version.state === 'READY';
+  }
+
+  stats(modelName?: string, version?: string): ModelStatistics[] {
+    if (modelName === undefined) {
+      return this.context.store.listModels().flatMap((model) => this.statsOfModel(model.name));
+    }
+    if (version === undefined) return this.statsOfModel(this.models.require(modelName).name);
+    const resolved = this.resolve(modelName, version);
+    return this.statistics.report(resolved.model.name, [resolved.version.version]);
+  }
+
+  private statsOfModel(name: string): ModelStatistics[] {
+    const versions = this.context.store.listVersions(name).filter((v) => v.state === 'READY').map((v) => v.version);
+    return this.statistics.report(name, versions);
+  }
+}
+
+function batchSizeOf(inputs: readonly Tensor[]): number {
+  const first = inputs[0];
+  return first !== undefined && first.shape.length >= 2 ? first.shape[0] : 1;
+}

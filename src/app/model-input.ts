@@ -1,0 +1,77 @@
+import { fail } from '../core/index.js';
+import type { CreateModelRequest, ModelRuntimeSettings, UpdateModelRequest } from '../protocol/index.js';
+
+/**
+ * Checks management bodies field by field. Unknown fields are refused (no mass assignment: a client can never set
+ * ids, hashes, states or paths).
+ */
+
+const MODEL_FIELDS = new Set(['name', 'task', 'description', 'labels', 'preprocess', 'runtime']);
+const RUNTIME_FIELDS: Record<keyof ModelRuntimeSettings, [number, number]> = {
+  instances: [1, 16], intraOpThreads: [0, 64], timeoutMs: [10, 3_600_000],
+};
+
+export function parseCreateModel(body: unknown): Required<Omit<CreateModelRequest, 'runtime'>> & { runtime: ModelRuntimeSettings } {
+  const fields = objectBody(body);
+  if (typeof fields.name !== 'string') fail('INVALID_REQUEST', 'Field "name" (string) is required.');
+  const patch = parseUpdateModel(Object.fromEntries(Object.entries(fields).filter(([key]) => key !== 'name')));
+  return {
+    name: fields.name,
+    task: patch.task ?? 'generic',
+    description: patch.description ?? '',
+    labels: patch.labels ?? [],
+    preprocess: patch.preprocess ?? {},
+    runtime: patch.runtime ?? {},
+  };
+}
+
+export function parseUpdateModel(body: unknown): UpdateModelRequest {
+  const fields = objectBody(body);
+  if ('name' in fields) fail('INVALID_REQUEST', 'A model cannot be renamed; create a new model instead.');
+  const out: UpdateModelRequest = {};
+  if (fields.task !== undefined) out.task = text(fields.task, 'task', 64);
+  if (fields.description !== undefined) out.description = text(fields.description, 'description', 4096);
+  if (fields.labels !== undefined) out.labels = labels(fields.labels);
+  if (fields.preprocess !== undefined) out.preprocess = plainObject(fields.preprocess, 'preprocess');
+  if (fields.runtime !== undefined) out.runtime = runtime(fields.runtime);
+  return out;
+}
+
+function objectBody(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) fail('INVALID_REQUEST', 'The body must be a JSON object.');
+  for (const key of Object.keys(body)) {
+    if (!MODEL_FIELDS.has(key)) fail('INVALID_REQUEST', `Unknown field "${key.slice(0, 40)}"; accepted: ${[...MODEL_FIELDS].join(', ')}.`);
+  }
+  return body as Record<string, unknown>;
+}
+
+function text(value: unknown, field: string, max: number): string {
+  if (typeof value !== 'string' || value.length > max) fail('INVALID_REQUEST', `Field "${field}" must be a string of at most ${max} characters.`);
+  return value;
+}
+
+function labels(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length > 100_000 || !value.every((label) => typeof label === 'string' && label.length <= 256)) {
+    fail('INVALID_REQUEST', 'Field "labels" must be an array of at most 100000 strings of at most 256 characters.');
+  }
+  return value as string[];
+}
+
+function plainObject(value: unknown, field: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('INVALID_REQUEST', `Field "${field}" must be an object.`);
+  return value as Record<string, unknown>;
+}
+
+function runtime(value: unknown): ModelRuntimeSettings {
+  const fields = plainObject(value, 'runtime');
+  const out: ModelRuntimeSettings = {};
+  for (const [key, raw] of Object.entries(fields)) {
+    const range = RUNTIME_FIELDS[key as keyof ModelRuntimeSettings];
+    if (range === undefined) fail('INVALID_REQUEST', `Unknown runtime setting "${key.slice(0, 40)}"; accepted: ${Object.keys(RUNTIME_FIELDS).join(', ')}.`);
+    if (!Number.isInteger(raw) || (raw as number) < range[0] || (raw as number) > range[1]) {
+      fail('INVALID_REQUEST', `runtime.${key} must be an integer from ${range[0]} to ${range[1]}.`);
+    }
+    out[key as keyof ModelRuntimeSettings] = raw as number;
+  }
+  return out;
+}

@@ -1,0 +1,78 @@
+import { fail, isServingError, ServingError } from '../core/index.js';
+import { inspectOnnx } from '../optimizer/index.js';
+import type { VersionInfo } from '../protocol/index.js';
+import type { VersionRecord } from '../registry/index.js';
+import { probeModel } from '../runtime/index.js';
+import type { AppContext } from './app-context.js';
+import type { ModelService } from './model-service.js';
+import { runtimeKey } from './version-loader.js';
+import { versionView } from './views.js';
+
+/**
+ * Uploading and removing versions. An upload is durable on disk before its row exists; it becomes READY only after
+ * the ONNX pre-check and a smoke run in an isolated, capped process. Refused files keep a FAILED row (with the
+ * reason) but not their bytes.
+ */
+export class VersionService {
+  constructor(private readonly context: AppContext, private readonly models: ModelService) {}
+
+  async push(modelName: string, body: AsyncIterable<Uint8Array>): Promise<VersionInfo> {
+    this.models.require(modelName);
+    const { store, artifacts, options } = this.context;
+    const stored = await artifacts.write(body, { maxBytes: options.maxModelBytes });
+    const created = store.createVersion(modelName, {
+      sha256: stored.sha256, sizeBytes: stored.sizeBytes, artifactId: stored.artifactId,
+      state: 'VALIDATING', error: null, inputs: [], outputs: [],
+    });
+    return versionView(await this.validate(created, stored.artifactId));
+  }
+
+  private async validate(version: VersionRecord, artifactId: string): Promise<VersionRecord> {
+    const { store, artifacts, options, logger } = this.context;
+    const bytes = await artifacts.read(artifactId, version.sha256);
+    let inspection;
+    try {
+      inspection = inspectOnnx(bytes);
+    } catch (error) {
+      if (!isServingError(error)) throw error;
+      store.finishVersion(version.model, version.version, { state: 'FAILED', error: error.message, artifactId: null });
+      await artifacts.delete(artifactId);
+      throw new ServingError(error.code, error.message, { version: version.version, state: 'FAILED' });
+    }
+    const probe = await probeModel(bytes, {
+      timeoutMs: options.probeTimeoutMs, memoryBytes: options.probeMemoryBytes, intraOpThreads: 1,
+    });
+    if (!probe.ok) {
+      logger.warn({ model: version.model, version: version.version, reason: probe.reason }, 'version-validation-failed');
+      await artifacts.delete(artifactId);
+      return store.finishVersion(version.model, version.version, { state: 'FAILED', error: `Validation failed: ${probe.reason}`, artifactId: null });
+    }
+    if (probe.warning) logger.info({ model: version.model, version: version.version, warning: probe.warning }, 'version-smoke-run-warning');
+    return store.finishVersion(version.model, version.version, {
+      state: 'READY', error: null, inputs: inspection.inputs, outputs: inspection.outputs,
+    });
+  }
+
+  list(modelName: string): VersionInfo[] {
+    this.models.require(modelName);
+    return this.context.store.listVersions(modelName).map(versionView);
+  }
+
+  get(modelName: string, version: number): VersionInfo {
+    return versionView(this.require(modelName, version));
+  }
+
+  /** Refused (409 VERSION_IN_USE) while an alias points at it; otherwise unloads it and removes its file. */
+  async delete(modelName: string, version: number): Promise<void> {
+    const record = this.require(modelName, version);
+    const removed = this.context.store.deleteVersion(modelName, record.version);
+    await this.context.runtime.unload(runtimeKey(removed));
+    if (removed.artifactId !== null) await this.context.artifacts.delete(removed.artifactId);
+  }
+
+  require(modelName: string, version: number): VersionRecord {
+    this.models.require(modelName);
+    return this.context.store.getVersion(modelName, version)
+      ?? fail('VERSION_NOT_FOUND', `Model "${modelName}" has no version ${version}: list its versions to pick an existing one.`);
+  }
+}

@@ -1,0 +1,44 @@
+import type { AliasHistoryEntry, AliasInfo, ModelInfo, VersionInfo } from '../protocol/index.js';
+import type { AliasMove, AliasRecord, ModelRecord, ModelStore, VersionRecord } from '../registry/index.js';
+
+/** Maps stored records to the API's shapes; internal ids and storage paths never leave the server. */
+
+export function modelView(store: ModelStore, model: ModelRecord): ModelInfo {
+  const versions = store.listVersions(model.name);
+  const aliases: Record<string, number> = {};
+  for (const alias of store.listAliases(model.name)) aliases[alias.name] = alias.version;
+  return {
+    name: model.name,
+    task: model.task,
+    description: model.description,
+    labels: model.labels,
+    preprocess: model.preprocess,
+    runtime: model.runtime,
+    createdAt: model.createdAt,
+    updatedAt: model.updatedAt,
+    latestVersion: versions.length > 0 ? versions[versions.length - 1].version : null,
+    aliases,
+  };
+}
+
+export function versionView(version: VersionRecord): VersionInfo {
+  return {
+    model: version.model,
+    version: version.version,
+    sha256: version.sha256,
+    sizeBytes: version.sizeBytes,
+    state: version.state,
+    error: version.error,
+    inputs: version.inputs,
+    outputs: version.outputs,
+    createdAt: version.createdAt,
+  };
+}
+
+export function aliasView(alias: AliasRecord): AliasInfo {
+  return { name: alias.name, version: alias.version, updatedAt: alias.updatedAt };
+}
+
+export function aliasMoveView(move: AliasMove): AliasHistoryEntry {
+  return { alias: move.alias, fromVersion: move.fromVersion, toVersion: move.toVersion, action: move.action, at: move.at };
+}

@@ -1,0 +1,1 @@
+export { ensureAdminKey, AdminKeyVerifier, type AdminKeyOutcome } from './admin-key.js';
