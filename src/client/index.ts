@@ -1,0 +1,20 @@
+/**
+ * `tessera/client`: the TypeScript SDK of a tessera server (fetch-based, browser-safe).
+ *
+ * @example
+ * import { TesseraClient, isTesseraError } from 'tessera/client';
+ * const client = new TesseraClient({ url: 'http://127.0.0.1:8080', key: 'tsk_…' });
+ * console.log(await client.listModels());
+ */
+export { TesseraClient } from './tessera-client.js';
+export { TesseraError, isTesseraError, type TesseraErrorCode } from './tessera-error.js';
+export { encodeInferRequest, decodeInferResponse, type EncodedInferRequest } from './infer-codec.js';
+export type {
+  CallOptions, InferOptions, InferOutput, InferResult, InferTensor, PushOptions, RequestedOutput,
+  TesseraClientOptions, UploadBody,
+} from './types.js';
+export type {
+  AliasHistoryEntry, AliasInfo, CreateModelRequest, Datatype, ErrorBody, ErrorCode, InferRequest, InferResponse,
+  ModelInfo, ModelMetadata, ModelStatistics, Parameters, RepositoryIndexEntry, ServerMetadata, TensorData,
+  TensorMetadata, UpdateModelRequest, VersionInfo, VersionState,
+} from '../protocol/index.js';

@@ -1,0 +1,203 @@
+import {
+  INFERENCE_HEADER_CONTENT_LENGTH,
+  type AliasHistoryEntry, type AliasInfo, type CreateModelRequest, type InferRequest, type InferResponse,
+  type ListResponse, type ModelInfo, type ModelMetadata, type ModelStatistics, type RepositoryIndexEntry,
+  type ServerMetadata, type UpdateModelRequest, type VersionInfo,
+} from '../protocol/index.js';
+import { HttpTransport, segment } from './http-transport.js';
+import { decodeInferResponse, encodeInferRequest } from './infer-codec.js';
+import { prepareUpload } from './upload-body.js';
+import type {
+  CallOptions, InferOptions, InferResult, InferTensor, PushOptions, TesseraClientOptions, UploadBody,
+} from './types.js';
+
+/**
+ * The tessera SDK: the management API (models, versions, aliases) and Open Inference Protocol v2 over fetch.
+ * Browser-safe. Every non-2xx answer throws a TesseraError carrying the server's stable `code`.
+ *
+ * @example
+ * const client = new TesseraClient({ url: 'http://127.0.0.1:8080', key: process.env.TESSERA_KEY });
+ * await client.createModel({ name: 'iris', task: 'classification' });
+ * const version = await client.pushVersion('iris', onnxBytes);
+ * await client.setAlias('iris', 'production', version.version);
+ * const { outputs } = await client.infer('iris', [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: new Float32Array([5.1, 3.5, 1.4, 0.2]) }], { version: 'production' });
+ */
+export class TesseraClient {
+  private readonly http: HttpTransport;
+
+  constructor(options: TesseraClientOptions) {
+    this.http = new HttpTransport(options);
+  }
+
+  // ── health and server ────────────────────────────────────────────────────────────────────────────────────────
+
+  /** True when the server is live (200), false when it answers 503. No key needed. */
+  live(): Promise<boolean> {
+    return this.http.check('/v2/health/live');
+  }
+
+  /** True when the server is ready to serve (200), false when it answers 503. No key needed. */
+  ready(): Promise<boolean> {
+    return this.http.check('/v2/health/ready');
+  }
+
+  /** `GET /v2`: server name, version and the protocol extensions it implements. */
+  serverMetadata(): Promise<ServerMetadata> {
+    return this.http.json('GET', '/v2');
+  }
+
+  /** `GET /metrics`: the Prometheus text exposition. */
+  async metrics(): Promise<string> {
+    return (await this.http.send('GET', '/metrics')).text();
+  }
+
+  // ── models ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Creates a model (no versions yet). @example await client.createModel({ name: 'iris', labels: ['setosa', 'versicolor', 'virginica'] }); */
+  createModel(request: CreateModelRequest): Promise<ModelInfo> {
+    return this.http.json('POST', '/api/models', { json: request });
+  }
+
+  async listModels(): Promise<ModelInfo[]> {
+    return (await this.http.json<ListResponse<ModelInfo>>('GET', '/api/models')).items;
+  }
+
+  getModel(name: string): Promise<ModelInfo> {
+    return this.http.json('GET', modelPath(name));
+  }
+
+  /** Changes a model's settings; fields left out stay as they are. */
+  updateModel(name: string, patch: UpdateModelRequest): Promise<ModelInfo> {
+    return this.http.json('PATCH', modelPath(name), { json: patch });
+  }
+
+  /** Deletes a model with all its versions and aliases. */
+  deleteModel(name: string): Promise<void> {
+    return this.http.empty('DELETE', modelPath(name));
+  }
+
+  // ── versions ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Uploads ONNX bytes as the model's next version. Resolves with the version (READY, or FAILED with `error`);
+   * a file the server refuses outright throws TesseraError 422 whose `body` holds `{version, state: 'FAILED'}`.
+   * Pass a stream for progress reports; in a browser a streamed upload needs HTTP/2.
+   *
+   * @example
+   * const version = await client.pushVersion('iris', file.stream(), { onProgress: (sent) => bar.update(sent) });
+   */
+  async pushVersion(model: string, body: UploadBody, options: PushOptions = {}): Promise<VersionInfo> {
+    const upload = prepareUpload(body, options.onProgress);
+    if (upload.size !== undefined) options.onProgress?.(0);
+    const version = await this.http.json<VersionInfo>('POST', `${modelPath(model)}/versions`, {
+      body: upload.body, duplex: upload.duplex, signal: options.signal,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    if (upload.size !== undefined) options.onProgress?.(upload.size);
+    return version;
+  }
+
+  async listVersions(model: string): Promise<VersionInfo[]> {
+    return (await this.http.json<ListResponse<VersionInfo>>('GET', `${modelPath(model)}/versions`)).items;
+  }
+
+  getVersion(model: string, version: number): Promise<VersionInfo> {
+    return this.http.json('GET', `${modelPath(model)}/versions/${segment(version)}`);
+  }
+
+  /** Deletes a version; 409 VERSION_IN_USE while an alias points at it. */
+  deleteVersion(model: string, version: number): Promise<void> {
+    return this.http.empty('DELETE', `${modelPath(model)}/versions/${segment(version)}`);
+  }
+
+  // ── aliases ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+  async listAliases(model: string): Promise<AliasInfo[]> {
+    return (await this.http.json<ListResponse<AliasInfo>>('GET', `${modelPath(model)}/aliases`)).items;
+  }
+
+  /** Points an alias at a READY version (creating the alias if needed). @example await client.setAlias('iris', 'production', 3); */
+  setAlias(model: string, alias: string, version: number): Promise<AliasInfo> {
+    return this.http.json('PUT', aliasPath(model, alias), { json: { version } });
+  }
+
+  /** Moves an alias back to its previous target; 409 NO_PREVIOUS_TARGET when there is none. */
+  rollbackAlias(model: string, alias: string): Promise<AliasInfo> {
+    return this.http.json('POST', `${aliasPath(model, alias)}/rollback`);
+  }
+
+  /** Every move of an alias (set, rollback, delete), oldest first as the server lists them. */
+  async aliasHistory(model: string, alias: string): Promise<AliasHistoryEntry[]> {
+    return (await this.http.json<ListResponse<AliasHistoryEntry>>('GET', `${aliasPath(model, alias)}/history`)).items;
+  }
+
+  deleteAlias(model: string, alias: string): Promise<void> {
+    return this.http.empty('DELETE', aliasPath(model, alias));
+  }
+
+  // ── Open Inference Protocol v2 ───────────────────────────────────────────────────────────────────────────────
+
+  /** Model metadata (inputs, outputs); `version` is a number or an alias name. */
+  modelMetadata(model: string, version?: string | number): Promise<ModelMetadata> {
+    return this.http.json('GET', v2ModelPath(model, version));
+  }
+
+  /** True when the model (version) can serve now, false when the server answers 503. */
+  modelReady(model: string, version?: string | number): Promise<boolean> {
+    return this.http.check(`${v2ModelPath(model, version)}/ready`);
+  }
+
+  /**
+   * Runs an inference. Tensors travel with the binary tensor extension unless `binary: false`.
+   *
+   * @example
+   * const result = await client.infer('iris', [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: new Float32Array([5.1, 3.5, 1.4, 0.2]) }],
+   *   { version: 'production', outputs: [{ name: 'probabilities', classification: 1 }] });
+   * console.log(result.outputs[0].data);
+   */
+  async infer(model: string, inputs: InferTensor[], options: InferOptions = {}): Promise<InferResult> {
+    const { body, headers } = encodeInferRequest(inputs, options);
+    const response = await this.http.send('POST', `${v2ModelPath(model, options.version)}/infer`, { body, headers, signal: options.signal });
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    return decodeInferResponse(bytes, response.headers.get(INFERENCE_HEADER_CONTENT_LENGTH) ?? undefined);
+  }
+
+  /** Sends a v2 JSON inference request as is and returns the parsed JSON answer. */
+  inferRaw(model: string, request: InferRequest, version?: string | number, options: CallOptions = {}): Promise<InferResponse> {
+    return this.http.json('POST', `${v2ModelPath(model, version)}/infer`, { json: request, signal: options.signal });
+  }
+
+  /** `POST /v2/repository/index`: every model with its state (`ready: true` lists only ready ones). */
+  repositoryIndex(options: { ready?: boolean } = {}): Promise<RepositoryIndexEntry[]> {
+    return this.http.json('POST', '/v2/repository/index', { json: options });
+  }
+
+  /** Loads (or reloads) a model's workers. */
+  loadModel(model: string): Promise<void> {
+    return this.http.empty('POST', `/v2/repository/models/${segment(model)}/load`);
+  }
+
+  /** Unloads a model's workers; it loads again on the next `loadModel`. */
+  unloadModel(model: string): Promise<void> {
+    return this.http.empty('POST', `/v2/repository/models/${segment(model)}/unload`);
+  }
+
+  /** Inference statistics: of every model, of one model, or of one version. */
+  async modelStats(model?: string, version?: string | number): Promise<ModelStatistics[]> {
+    const path = model === undefined ? '/v2/models/stats' : `${v2ModelPath(model, version)}/stats`;
+    return (await this.http.json<{ model_stats: ModelStatistics[] }>('GET', path)).model_stats;
+  }
+}
+
+function modelPath(name: string): string {
+  return `/api/models/${segment(name)}`;
+}
+
+function aliasPath(model: string, alias: string): string {
+  return `${modelPath(model)}/aliases/${segment(alias)}`;
+}
+
+function v2ModelPath(model: string, version?: string | number): string {
+  const base = `/v2/models/${segment(model)}`;
+  return version === undefined || version === '' ? base : `${base}/versions/${segment(version)}`;
+}

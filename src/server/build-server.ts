@@ -1,0 +1,53 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Logger as PinoLogger } from 'pino';
+import { installAuthentication } from './auth.js';
+import { installErrorHandling } from './error-handler.js';
+import { installJsonParser } from './json-body.js';
+import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerManagementRoutes } from './routes/management-routes.js';
+import { registerOpsRoutes } from './routes/ops-routes.js';
+import { registerRepositoryRoutes } from './routes/repository-routes.js';
+import { registerUploadRoutes } from './routes/upload-routes.js';
+import { registerV2Routes } from './routes/v2-routes.js';
+import type { ServerContext } from './server-context.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * The HTTP transport: parse, authenticate, call the use cases, map errors. Node's slow-client timeouts are set
+ * (headers 15 s, request 60 s, keep-alive 5 s); uploads get the longer `requestTimeout` of the whole server.
+ */
+export function buildServer(context: ServerContext, logger: PinoLogger): FastifyInstance {
+  const server: FastifyInstance = Fastify({
+    loggerInstance: logger as unknown as FastifyBaseLogger,
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: context.config.maxJsonBytes,
+    requestTimeout: 600_000,
+    connectionTimeout: 0,
+    keepAliveTimeout: 5_000,
+    maxRequestsPerSocket: 0,
+    routerOptions: { maxParamLength: 256, ignoreTrailingSlash: false },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  server.server.headersTimeout = 15_000;
+  server.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+    context.metrics.httpRequests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
+  });
+  installErrorHandling(server);
+  installAuthentication(server, context.verifier);
+  installJsonParser(server, context.config.maxJsonBytes);
+  registerHealthRoutes(server, context);
+  registerManagementRoutes(server, context);
+  registerRepositoryRoutes(server, context);
+  registerOpsRoutes(server, context);
+  void server.register(async (scope) => registerUploadRoutes(scope, context));
+  void server.register(async (scope) => registerV2Routes(scope, context));
+  return server;
+}

@@ -1,0 +1,78 @@
+/** The OpenAPI 3.1 description of the REST API, served at /docs. Kept beside the routes it describes. */
+
+type Operation = { summary: string; body?: string; ok: string };
+
+const ERROR = { $ref: '#/components/schemas/Error' };
+
+const ROUTES: Record<string, Record<string, Operation>> = {
+  '/v2/health/live': { get: { summary: 'Liveness (no key needed).', ok: '200 {"live":true}' } },
+  '/v2/health/ready': { get: { summary: 'Readiness (no key needed); 503 while starting or draining.', ok: '200 {"ready":true}' } },
+  '/v2': { get: { summary: 'Server metadata: name, version, extensions.', ok: 'ServerMetadata' } },
+  '/v2/models/{name}': { get: { summary: 'Model metadata of the default version (production alias, else newest READY).', ok: 'ModelMetadata' } },
+  '/v2/models/{name}/versions/{version}': { get: { summary: 'Model metadata of a version number or alias.', ok: 'ModelMetadata' } },
+  '/v2/models/{name}/ready': { get: { summary: 'Model readiness.', ok: '200 / 503' } },
+  '/v2/models/{name}/infer': { post: { summary: 'Inference (JSON, or binary tensor extension with Inference-Header-Content-Length).', body: 'InferRequest', ok: 'InferResponse' } },
+  '/v2/models/{name}/versions/{version}/infer': { post: { summary: 'Inference on a version number or alias.', body: 'InferRequest', ok: 'InferResponse' } },
+  '/v2/models/stats': { get: { summary: 'Statistics of every model.', ok: '{"model_stats": [...]}' } },
+  '/v2/models/{name}/stats': { get: { summary: 'Statistics of every READY version of a model.', ok: '{"model_stats": [...]}' } },
+  '/v2/repository/index': { post: { summary: 'Repository index: a bare array of {name, version, state, reason}.', ok: 'array' } },
+  '/v2/repository/models/{name}/load': { post: { summary: 'Load the default version ahead of traffic.', ok: '200 empty' } },
+  '/v2/repository/models/{name}/unload': { post: { summary: 'Unload every loaded version (the next request loads again).', ok: '200 empty' } },
+  '/api/models': {
+    get: { summary: 'List models.', ok: '{"items": ModelInfo[]}' },
+    post: { summary: 'Create a model {name, task?, description?, labels?, preprocess?, runtime?}.', body: 'CreateModel', ok: '201 ModelInfo' },
+  },
+  '/api/models/{name}': {
+    get: { summary: 'One model.', ok: 'ModelInfo' },
+    patch: { summary: 'Change task, description, labels, preprocess or runtime settings.', body: 'UpdateModel', ok: 'ModelInfo' },
+    delete: { summary: 'Delete the model with its versions, aliases and files.', ok: '204' },
+  },
+  '/api/models/{name}/versions': {
+    get: { summary: 'List versions.', ok: '{"items": VersionInfo[]}' },
+    post: { summary: 'Upload raw ONNX bytes (application/octet-stream); answers once validation ended (READY or FAILED).', body: 'binary', ok: '201 VersionInfo' },
+  },
+  '/api/models/{name}/versions/{version}': {
+    get: { summary: 'One version.', ok: 'VersionInfo' },
+    delete: { summary: 'Delete a version (409 VERSION_IN_USE while an alias points at it).', ok: '204' },
+  },
+  '/api/models/{name}/aliases': { get: { summary: 'List aliases.', ok: '{"items": AliasInfo[]}' } },
+  '/api/models/{name}/aliases/{alias}': {
+    put: { summary: 'Point the alias at a READY version {version}.', body: 'SetAlias', ok: 'AliasInfo' },
+    delete: { summary: 'Delete the alias.', ok: '204' },
+  },
+  '/api/models/{name}/aliases/{alias}/rollback': { post: { summary: 'Move the alias back to its previous target (409 NO_PREVIOUS_TARGET).', ok: 'AliasInfo' } },
+  '/api/models/{name}/aliases/{alias}/history': { get: { summary: 'Every move of the alias.', ok: '{"items": AliasHistoryEntry[]}' } },
+  '/metrics': { get: { summary: 'Prometheus metrics.', ok: 'text/plain' } },
+};
+
+function operation(path: string, op: Operation): Record<string, unknown> {
+  const parameters = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  const binary = op.body === 'binary';
+  return {
+    summary: op.summary,
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(op.body ? { requestBody: { content: binary ? { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } : { 'application/json': { schema: { type: 'object', description: op.body } } } } } : {}),
+    ...(path.startsWith('/v2/health') ? { security: [] } : {}),
+    responses: {
+      default: { description: 'Error with a stable code (see docs/errors.md).', content: { 'application/json': { schema: ERROR } } },
+      '2XX': { description: op.ok },
+    },
+  };
+}
+
+export function buildOpenApi(version: string): Record<string, unknown> {
+  const paths: Record<string, unknown> = {};
+  for (const [path, methods] of Object.entries(ROUTES)) {
+    paths[path] = Object.fromEntries(Object.entries(methods).map(([method, op]) => [method, operation(path, op)]));
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'tessera', version, description: 'Model serving: Open Inference Protocol v2 and the management API.' },
+    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: { Error: { type: 'object', required: ['error', 'code'], properties: { error: { type: 'string' }, code: { type: 'string' } } } },
+    },
+    paths,
+  };
+}
