@@ -28,7 +28,7 @@ describe('tessera SDK and CLI against a real server', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'tessera-cli-test-'));
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--data', dataDir], {
+    server = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--data', dataDir, '--seed-default-model', 'false', '--log-level', 'warn'], {
       env: { ...process.env, TESSERA_ADMIN_KEY: ADMIN_KEY },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
