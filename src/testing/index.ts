@@ -1,0 +1,5 @@
+/** The test kit: ONNX models built in code. Nothing in src/ imports it. */
+export * from './onnx-builder.js';
+export * from './hostile-onnx-models.js';
+export * from './onnx-parts.js';
+export * from './test-server.js';
