@@ -43,6 +43,7 @@ export function buildServer(context: ServerContext, logger: PinoLogger): Fastify
   installErrorHandling(server);
   installAuthentication(server, context.verifier);
   installJsonParser(server, context.config.maxJsonBytes);
+  server.removeContentTypeParser('text/plain');
   registerHealthRoutes(server, context);
   registerManagementRoutes(server, context);
   registerRepositoryRoutes(server, context);

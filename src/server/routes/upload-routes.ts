@@ -21,7 +21,32 @@ export function registerUploadRoutes(server: FastifyInstance, context: ServerCon
     }
     const body = request.body as Readable | undefined;
     if (body === undefined) fail('UNSUPPORTED_MEDIA_TYPE', 'Upload the model bytes with Content-Type: application/octet-stream.');
-    const version = await context.app.versions.push(request.params.name, body);
-    return reply.code(201).send(version);
+    const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+    try {
+      const version = await context.app.versions.push(request.params.name, detached(iterator));
+      return reply.code(201).send(version);
+    } catch (error) {
+      void reply.header('connection', 'close');
+      if (!body.readableEnded) await drain(body, iterator);
+      throw error;
+    }
   });
+}
+
+const DRAIN_LIMIT_BYTES = 8 * 1024 * 1024;
+
+/** The request body as an iterable whose early exit does not destroy the socket (so the error answer arrives). */
+function detached(iterator: AsyncIterator<Uint8Array>): AsyncIterable<Uint8Array> {
+  return { [Symbol.asyncIterator]: () => ({ next: () => iterator.next(), return: async () => ({ done: true, value: undefined }) }) };
+}
+
+/** Reads and drops what the client is still sending, up to a bound; past it the connection is cut. */
+async function drain(body: Readable, iterator: AsyncIterator<Uint8Array>): Promise<void> {
+  let dropped = 0;
+  while (dropped <= DRAIN_LIMIT_BYTES) {
+    const next = await iterator.next().catch(() => ({ done: true as const, value: undefined }));
+    if (next.done) return;
+    dropped += next.value.byteLength;
+  }
+  body.destroy();
 }
