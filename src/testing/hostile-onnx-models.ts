@@ -55,21 +55,24 @@ export function buildSlowModel(options: SlowModelOptions): Uint8Array {
   });
 }
 
-/** Elements per side of the memory bomb's output: 131072² float32 = 64 GiB. */
+/** Elements per side of the default memory bomb's output: 131072² float32 = 64 GiB. */
 const BOMB_SIDE = 131072;
 
 /**
- * A 150-byte model whose run asks for 64 GiB: `x` FP32 [1] → Expand to [131072, 131072] → `y`. The input keeps
- * onnxruntime from folding it at load time, so loading succeeds and only `run()` allocates. Never run it in the
- * test process.
+ * A tiny model whose run asks for `side`² float32: `x` FP32 [1] → Expand to [side, side] → `y`. The input keeps
+ * onnxruntime from folding it at load time, so loading succeeds and only `run()` allocates. The default 64 GiB is
+ * refused by the allocator at once (a run error, not a crash); a `side` of about 46341 (8 GiB) is granted by the
+ * kernel and then filled page by page, so resident memory really grows until a cap stops the process. Never run
+ * it in the test process.
  */
-export function buildMemoryBombModel(): Uint8Array {
+export function buildMemoryBombModel(options: { side?: number } = {}): Uint8Array {
+  const side = options.side ?? BOMB_SIDE;
   return encodeGraphModel({
     name: 'memory_bomb',
     nodes: [makeNode('Expand', ['x', 'huge_shape'], ['y'])],
     inputs: [makeTensorValueInfo('x', FLOAT, [1])],
-    outputs: [makeTensorValueInfo('y', FLOAT, [BOMB_SIDE, BOMB_SIDE])],
-    initializers: [makeInt64Tensor('huge_shape', [2], [BOMB_SIDE, BOMB_SIDE])],
+    outputs: [makeTensorValueInfo('y', FLOAT, [side, side])],
+    initializers: [makeInt64Tensor('huge_shape', [2], [side, side])],
   });
 }
 
@@ -103,4 +106,32 @@ export function buildCustomDomainModel(domain = 'evil.custom'): Uint8Array {
     inputs: [makeTensorValueInfo('x', FLOAT, ['batch', 4])],
     outputs: [makeTensorValueInfo('y', FLOAT, ['batch', 4])],
   }, { extraOpsets: [{ domain, version: 1 }] });
+}
+
+/**
+ * A model that runs as long as its caller asks: `x` FP32 [1, 64] and `n` INT64 [] (a scalar trip count) →
+ * Loop(n × (MatMul 64×64, Tanh)) → `y` FP32 [1, 64]. The upload probe feeds n = 0 and passes at once; a request with
+ * n = 1e9 then hangs its worker for about an hour — what a per-model timeout must cut short.
+ */
+export function buildInputControlledSlowModel(): Uint8Array {
+  const body = makeGraph({
+    name: 'controlled_body',
+    nodes: [
+      makeNode('MatMul', ['state_in', 'w'], ['product']),
+      makeNode('Tanh', ['product'], ['state_out']),
+      makeNode('Identity', ['cond_in'], ['cond_out']),
+    ],
+    inputs: [
+      makeTensorValueInfo('iteration', INT64, []), makeTensorValueInfo('cond_in', BOOL, []),
+      makeTensorValueInfo('state_in', FLOAT, [1, 64]),
+    ],
+    outputs: [makeTensorValueInfo('cond_out', BOOL, []), makeTensorValueInfo('state_out', FLOAT, [1, 64])],
+  });
+  return encodeGraphModel({
+    name: 'controlled_slow',
+    nodes: [makeNode('Loop', ['n', '', 'x'], ['y'], [graphAttribute('body', body)])],
+    inputs: [makeTensorValueInfo('x', FLOAT, [1, 64]), makeTensorValueInfo('n', INT64, [])],
+    outputs: [makeTensorValueInfo('y', FLOAT, [1, 64])],
+    initializers: [makeFloatTensor('w', [64, 64], randomWeights(seededRandom(7), 64 * 64, 1 / 8))],
+  });
 }

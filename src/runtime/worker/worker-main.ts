@@ -2,6 +2,7 @@
  * Entry of a model worker process: one onnxruntime session, driven over IPC. Runs are executed one at a time in
  * arrival order; `session.run` blocks this process only, never the server.
  */
+import { Worker } from 'node:worker_threads';
 import type { Tensor, TensorMetadata } from '../../core/index.js';
 import { allocateNumeric } from '../../core/index.js';
 import type { BackendSession } from '../inference-backend.js';
@@ -70,3 +71,14 @@ process.on('message', (message: ToWorker) => {
   queue = queue.then(task);
 });
 process.on('disconnect', () => process.exit(0));
+
+/**
+ * If the server dies without a word (kill -9), this process must not live on — least of all inside a hung
+ * `session.run`, when its own event loop is blocked. A watchdog thread notices the parent change and kills the
+ * process from outside the blocked thread.
+ */
+const WATCHDOG = `
+const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL'); }, 500);
+`;
+new Worker(WATCHDOG, { eval: true }).unref();
