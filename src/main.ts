@@ -7,12 +7,12 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createApp, type TesseraApp } from './app/index.js';
 import { BUNDLED_MODELS, TEXT_ORIENTATION_LABELS } from './bundled/index.js';
-import { ConfigError, loadConfig, parseFlags, redactConfig, type TesseraConfig } from './config/index.js';
+import { ConfigError, loadConfig, parseFlags, redactConfig, SETTINGS, type TesseraConfig } from './config/index.js';
 import type { Logger } from './core/index.js';
 import { openDatabase, REGISTRY_MIGRATIONS, runMigrations } from './db/index.js';
 import { FileArtifactStore, SqliteModelStore } from './registry/index.js';
 import { ModelRuntime } from './runtime/index.js';
-import { ensureAdminKey } from './security/index.js';
+import { ensureAdminKey, type AdminKeyOutcome } from './security/index.js';
 import { buildServer, createLogger, ServerMetrics } from './server/index.js';
 
 export const TESSERA_VERSION = '0.1.0';
@@ -38,8 +38,7 @@ export async function startServer(config: Readonly<TesseraConfig>, announce: (li
   const artifacts = new FileArtifactStore({ root: join(dataDir, 'artifacts') });
   const keys = await ensureAdminKey(db, dataDir, config.adminKey);
   const metrics = new ServerMetrics(() => runtime.loadedKeys().length);
-  const intraOpThreads = config.intraOpThreads > 0 ? config.intraOpThreads : Math.max(1, Math.floor(availableParallelism() / config.instances));
-  const app = createApp({ store, artifacts, runtime, logger, options: { ...config, intraOpThreads } }, metrics);
+  const app = createApp({ store, artifacts, runtime, logger, options: { ...config, cores: availableParallelism() } }, metrics);
   const recovered = await app.recover();
   if (recovered.interrupted + recovered.orphans > 0) logger.info(recovered, 'crash-recovery');
   if (config.seedDefaultModel && store.listModels().length === 0) await seedTextOrientation(app, logger);
@@ -75,19 +74,20 @@ async function seedTextOrientation(app: TesseraApp, logger: Logger): Promise<voi
   logger.info({ model: 'text-orientation', version: version.version, state: version.state }, 'seeded-default-model');
 }
 
-function announceStart(announce: (line: string) => void, url: string, dataDir: string, keys: Awaited<ReturnType<typeof ensureAdminKey>>, app: TesseraApp): void {
+function announceStart(announce: (line: string) => void, url: string, dataDir: string, keys: AdminKeyOutcome, app: TesseraApp): void {
   announce(`tessera ${TESSERA_VERSION} listening on ${url} (data: ${dataDir})`);
   if (keys.generatedKey !== undefined) {
     announce(`Generated the admin key (shown once; also saved with mode 0600 in ${keys.keyFile}):`);
     announce(`  ${keys.generatedKey}`);
   } else {
-    announce(`Admin key: from TESSERA_ADMIN_KEY, or the one saved in ${join(dataDir, 'admin.key')} on the first start.`);
+    announce(keys.source === 'configured' ? 'Admin key: the one in TESSERA_ADMIN_KEY.' : `Admin key: saved in ${keys.keyFile}.`);
   }
   const models = app.models.list();
   announce(`Models: ${models.length === 0 ? 'none yet (tessera push <model> <file.onnx>)' : models.map((m) => m.name).join(', ')}`);
   if (models.some((m) => m.name === 'text-orientation')) {
+    const key = keys.source === 'configured' ? '$TESSERA_ADMIN_KEY' : `$(cat ${keys.keyFile})`;
     announce('Try it:');
-    announce(`  curl -s -H "Authorization: Bearer $(cat ${join(dataDir, 'admin.key')})" ${url}/v2/models/text-orientation`);
+    announce(`  curl -s -H "Authorization: Bearer ${key}" ${url}/v2/models/text-orientation`);
   }
 }
 
@@ -95,21 +95,24 @@ function announceStart(announce: (line: string) => void, url: string, dataDir: s
  * `tessera serve` / `npm start`: resolves the configuration from flags and the environment, starts the server and
  * drains it on SIGTERM/SIGINT (a second signal exits at once).
  */
-export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
+export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(serveHelp());
+    return 0;
+  }
   let config: Readonly<TesseraConfig>;
   try {
     config = loadConfig(argv.filter((arg) => arg !== '--print-config'), env);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`error: ${error.message}\n`);
-      process.exitCode = 2;
-      return;
+      return 2;
     }
     throw error;
   }
   if (parseFlags(argv).has('print-config')) {
     process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
-    return;
+    return 0;
   }
   const running = await startServer(config, (line) => process.stderr.write(`${line}\n`));
   let stopping = false;
@@ -121,4 +124,17 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  return 0;
+}
+
+function serveHelp(): string {
+  const rows = SETTINGS.map((s) => `  --${s.flag.padEnd(22)} ${s.env.padEnd(30)} ${s.help}${s.default === undefined ? '' : ` (default ${String(s.default)})`}`);
+  return [
+    'Usage: tessera serve [--setting value]…   (flag > environment > --config file.json > default)',
+    '',
+    ...rows,
+    `  --${'config'.padEnd(22)} ${'TESSERA_CONFIG'.padEnd(30)} JSON file with settings by name.`,
+    `  --${'print-config'.padEnd(22)} ${''.padEnd(30)} Print the effective configuration (secrets redacted) and exit.`,
+    '',
+  ].join('\n');
 }

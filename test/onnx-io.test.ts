@@ -194,11 +194,12 @@ describe('onnx-io: codec details', () => {
 
   it('refuses graphs nested deeper than 32 levels, accepts 10', () => {
     const nested = (levels: number): ModelProto => {
-      let inner = makeGraph({ name: 'leaf', nodes: [makeNode('Identity', ['x'], ['branch_out'])], inputs: [], outputs: [makeTensorValueInfo('branch_out', FLOAT, ['batch', 4])] });
+      const leaf = () => makeGraph({ name: 'leaf', nodes: [makeNode('Identity', ['x'], ['branch_out'])], inputs: [], outputs: [makeTensorValueInfo('branch_out', FLOAT, ['batch', 4])] });
+      let inner = leaf();
       for (let level = 1; level < levels; level++) {
         inner = makeGraph({
           name: `level_${level}`,
-          nodes: [makeNode('If', ['flag'], ['branch_out'], [graphAttribute('then_branch', inner), graphAttribute('else_branch', inner)])],
+          nodes: [makeNode('If', ['flag'], ['branch_out'], [graphAttribute('then_branch', inner), graphAttribute('else_branch', leaf())])],
           inputs: [], outputs: [makeTensorValueInfo('branch_out', FLOAT, ['batch', 4])],
         });
       }

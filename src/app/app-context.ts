@@ -12,6 +12,8 @@ export interface AppOptions {
   intraOpThreads: number;
   inferTimeoutMs: number;
   maxQueue: number;
+  /** CPU cores; with `intraOpThreads` 0 each worker gets cores / instances threads. */
+  cores: number;
 }
 
 /** Everything the use cases act on; built once by the composition root. */

@@ -6,7 +6,7 @@ import { classify } from './classification.js';
 import { checkInputs, checkOutputs, type RequestedOutput } from './input-check.js';
 import type { ModelService } from './model-service.js';
 import { StatisticsRecorder } from './statistics-recorder.js';
-import { ensureLoaded } from './version-loader.js';
+import { ensureLoaded, runtimeKey } from './version-loader.js';
 
 export interface InferCall {
   model: string;
@@ -63,12 +63,12 @@ export class InferenceService {
         return k === undefined ? tensor : classify(tensor, k, model.labels);
       });
       const totalNs = Number(process.hrtime.bigint() - started);
-      this.statistics.success(model.name, version.version, { batchSize: batchSizeOf(call.inputs), totalNs, queueNs: result.queueNs, computeNs: result.computeNs });
+      this.statistics.success(version, { batchSize: batchSizeOf(call.inputs), totalNs, queueNs: result.queueNs, computeNs: result.computeNs });
       this.observer.observe({ model: model.name, version: String(version.version), outcome: 'success', totalSeconds: totalNs / 1e9, queueSeconds: result.queueNs / 1e9, computeSeconds: result.computeNs / 1e9 });
       return { model: model.name, version: version.version, outputs };
     } catch (error) {
       const totalNs = Number(process.hrtime.bigint() - started);
-      this.statistics.failure(model.name, version.version, totalNs);
+      this.statistics.failure(version, totalNs);
       this.observer.observe({ model: model.name, version: String(version.version), outcome: 'error', code: isServingError(error) ? error.code : 'INTERNAL', totalSeconds: totalNs / 1e9 });
       throw error;
     }
@@ -86,10 +86,14 @@ export class InferenceService {
     };
   }
 
-  /** A version is ready when it validated and its workers are not down (unloaded versions load on demand). */
+  /**
+   * A version is ready when it validated and its workers are not down. A version that is not loaded counts as
+   * ready: it loads on its first request.
+   */
   isReady(modelName: string, version?: string): boolean {
     const resolved = this.resolve(modelName, version);
-    return resolved.version.state === 'READY';
+    const loaded = this.context.runtime.status(runtimeKey(resolved.version));
+    return resolved.version.state === 'READY' && (loaded === undefined || loaded.state === 'READY' || loaded.state === 'LOADING');
   }
 
   stats(modelName?: string, version?: string): ModelStatistics[] {
@@ -98,12 +102,11 @@ export class InferenceService {
     }
     if (version === undefined) return this.statsOfModel(this.models.require(modelName).name);
     const resolved = this.resolve(modelName, version);
-    return this.statistics.report(resolved.model.name, [resolved.version.version]);
+    return this.statistics.report([resolved.version]);
   }
 
   private statsOfModel(name: string): ModelStatistics[] {
-    const versions = this.context.store.listVersions(name).filter((v) => v.state === 'READY').map((v) => v.version);
-    return this.statistics.report(name, versions);
+    return this.statistics.report(this.context.store.listVersions(name).filter((v) => v.state === 'READY'));
   }
 }
 

@@ -1,5 +1,12 @@
 import type { DurationStat, ModelStatistics } from '../protocol/index.js';
 
+/** The version a statistic belongs to: its server id (so a deleted and re-created model starts from zero). */
+export interface CountedVersion {
+  id: number;
+  model: string;
+  version: number;
+}
+
 interface VersionCounters {
   lastInference: number;
   inferenceCount: number;
@@ -27,10 +34,10 @@ function add(stat: DurationStat, ns: number): void {
 
 /** Cumulative per-version numbers for the statistics extension (`/v2/models/.../stats`). In memory, per process. */
 export class StatisticsRecorder {
-  private readonly counters = new Map<string, VersionCounters>();
+  private readonly counters = new Map<number, VersionCounters>();
 
-  success(model: string, version: number, run: RunRecord, now = Date.now()): void {
-    const c = this.entry(model, version);
+  success(version: CountedVersion, run: RunRecord, now = Date.now()): void {
+    const c = this.entry(version.id);
     c.lastInference = now;
     c.inferenceCount += run.batchSize;
     c.executionCount += 1;
@@ -42,21 +49,16 @@ export class StatisticsRecorder {
     add(batch, run.computeNs);
   }
 
-  failure(model: string, version: number, totalNs: number): void {
-    add(this.entry(model, version).fail, totalNs);
+  failure(version: CountedVersion, totalNs: number): void {
+    add(this.entry(version.id).fail, totalNs);
   }
 
-  /** Statistics for the given versions of a model (every version the recorder saw when `versions` is omitted). */
-  report(model: string, versions: readonly number[]): ModelStatistics[] {
-    return versions.map((version) => toStatistics(model, version, this.counters.get(`${model}\u0000${version}`)));
+  /** Statistics of the given versions, zero for versions that served nothing yet. */
+  report(versions: readonly CountedVersion[]): ModelStatistics[] {
+    return versions.map((version) => toStatistics(version.model, version.version, this.counters.get(version.id)));
   }
 
-  forget(model: string): void {
-    for (const key of this.counters.keys()) if (key.startsWith(`${model}\u0000`)) this.counters.delete(key);
-  }
-
-  private entry(model: string, version: number): VersionCounters {
-    const key = `${model}\u0000${version}`;
+  private entry(key: number): VersionCounters {
     let entry = this.counters.get(key);
     if (entry === undefined) {
       entry = { lastInference: 0, inferenceCount: 0, executionCount: 0, success: zero(), fail: zero(), queue: zero(), computeInfer: zero(), batches: new Map() };

@@ -13,7 +13,8 @@ export function poolSettings(context: AppContext, model: ModelRecord): PoolSetti
   const instances = model.runtime.instances ?? options.instances;
   return {
     instances,
-    intraOpThreads: model.runtime.intraOpThreads ?? options.intraOpThreads,
+    intraOpThreads: model.runtime.intraOpThreads
+      ?? (options.intraOpThreads > 0 ? options.intraOpThreads : Math.max(1, Math.floor(options.cores / instances))),
     timeoutMs: model.runtime.timeoutMs ?? options.inferTimeoutMs,
     maxQueue: options.maxQueue,
     pipelineDepth: 2,

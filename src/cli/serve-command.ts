@@ -9,10 +9,9 @@
 export const serveCommand = {
   name: 'serve',
   summary: 'start a tessera server in this process (its flags are the server configuration\'s)',
-  /** Resolves once the server is listening (it keeps the process alive). */
+  /** Resolves once the server is listening (it keeps the process alive); 2 for a bad configuration. */
   async run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     const { serve } = await import('../main.js');
-    await serve(argv, env);
-    return 0;
+    return serve(argv, env);
   },
 } as const;

@@ -34,6 +34,7 @@ interface Slot {
   worker?: WorkerProcess;
   ready: boolean;
   failures: number;
+  starting: boolean;
   startedAt: number;
   restartTimer?: NodeJS.Timeout;
 }
@@ -59,7 +60,7 @@ export class VersionPool {
     private readonly settings: PoolSettings,
     private readonly logger: Logger,
   ) {
-    this.slots = Array.from({ length: Math.max(1, settings.instances) }, () => ({ ready: false, failures: 0, startedAt: 0 }));
+    this.slots = Array.from({ length: Math.max(1, settings.instances) }, () => ({ ready: false, failures: 0, starting: false, startedAt: 0 }));
   }
 
   get state(): PoolState { return this.stateValue; }
@@ -67,15 +68,24 @@ export class VersionPool {
   get loadedSignature(): { inputs: TensorMetadata[]; outputs: TensorMetadata[] } | undefined { return this.signature; }
   get workerPids(): number[] { return this.slots.flatMap((slot) => (slot.worker?.pid !== undefined && slot.worker.alive ? [slot.worker.pid] : [])); }
 
-  /** Starts every instance; resolves once at least one is ready, rejects if none could load. */
+  /**
+   * Starts every instance and waits until each has loaded or failed. Resolves when at least one is ready (the
+   * failed ones are retried with backoff); rejects with MODEL_UNAVAILABLE when none could load.
+   */
   async start(): Promise<void> {
     const results = await Promise.allSettled(this.slots.map((slot) => this.startSlot(slot)));
     if (!this.slots.some((slot) => slot.ready)) {
       this.stateValue = 'UNAVAILABLE';
-      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      throw failure?.reason ?? new ServingError('MODEL_UNAVAILABLE', 'No model worker could start.');
+      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as Error | undefined;
+      this.lastError = failure?.message ?? 'no worker could start';
+      throw new ServingError('MODEL_UNAVAILABLE', `The model version could not be loaded: ${this.lastError}`);
     }
     this.stateValue = 'READY';
+    for (const slot of this.slots) {
+      if (slot.ready) continue;
+      slot.failures = 1;
+      this.scheduleRestart(slot, 'failed to start');
+    }
   }
 
   infer(inputs: Tensor[], outputs: string[]): Promise<InferResult> {
@@ -111,6 +121,15 @@ export class VersionPool {
   }
 
   private async startSlot(slot: Slot): Promise<void> {
+    slot.starting = true;
+    try {
+      await this.launch(slot);
+    } finally {
+      slot.starting = false;
+    }
+  }
+
+  private async launch(slot: Slot): Promise<void> {
     const model = await this.loadModel();
     const worker = new WorkerProcess({
       settings: { intraOpThreads: this.settings.intraOpThreads },
@@ -175,10 +194,11 @@ export class VersionPool {
   }
 
   private scheduleRestart(slot: Slot, reason: string): void {
+    clearTimeout(slot.restartTimer);
     const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** (slot.failures - 1));
     this.logger.warn({ reason, restartInMs: delay }, 'model-worker-restart');
     slot.restartTimer = setTimeout(() => {
-      if (this.stateValue !== 'READY' || slot.worker !== undefined) return;
+      if (this.stateValue !== 'READY' || slot.ready || slot.starting || slot.worker?.alive === true) return;
       this.startSlot(slot).catch((error: Error) => {
         this.lastError = error.message;
         slot.failures += 1;

@@ -7,6 +7,8 @@ const SETTING = 'admin_key_sha256';
 
 export interface AdminKeyOutcome {
   verifier: AdminKeyVerifier;
+  /** Where the key in force comes from: the configuration, or the key generated on the first start. */
+  source: 'configured' | 'generated';
   /** Set only on the start that generated the key: the secret, to print once. */
   generatedKey?: string;
   /** Where a generated key was written (mode 0600). */
@@ -28,23 +30,20 @@ function sha256(text: string): Buffer {
 }
 
 /**
- * The bootstrap admin key. A configured key (TESSERA_ADMIN_KEY) replaces the stored hash; otherwise the stored hash
- * is used; on the very first start a key is generated, written to `<dataDir>/admin.key` (0600) and returned once.
- * Only the hash is kept in the database.
+ * The bootstrap admin key. A configured key (TESSERA_ADMIN_KEY) is the one in force while it is configured (its hash
+ * is kept in memory only). Otherwise the key generated on the very first start is used: written once to
+ * `<dataDir>/admin.key` (0600), returned once to be printed, and only its SHA-256 kept in the database.
  */
 export async function ensureAdminKey(db: SqlDatabase, dataDir: string, configuredKey: string | undefined, now = new Date()): Promise<AdminKeyOutcome> {
-  if (configuredKey !== undefined) {
-    storeHash(db, sha256(configuredKey), now);
-    return { verifier: new AdminKeyVerifier(sha256(configuredKey)) };
-  }
+  if (configuredKey !== undefined) return { source: 'configured', verifier: new AdminKeyVerifier(sha256(configuredKey)) };
   const stored = db.prepare<{ value: string }>('SELECT value FROM server_settings WHERE name = ?').get(SETTING);
-  if (stored !== undefined) return { verifier: new AdminKeyVerifier(Buffer.from(stored.value, 'hex')) };
+  if (stored !== undefined) return { source: 'generated', verifier: new AdminKeyVerifier(Buffer.from(stored.value, 'hex')), keyFile: join(dataDir, 'admin.key') };
   const generatedKey = `tsk_admin_${randomBytes(24).toString('base64url')}`;
   const keyFile = join(dataDir, 'admin.key');
   await writeFile(keyFile, `${generatedKey}\n`, { mode: 0o600 });
   await chmod(keyFile, 0o600);
   storeHash(db, sha256(generatedKey), now);
-  return { verifier: new AdminKeyVerifier(sha256(generatedKey)), generatedKey, keyFile };
+  return { source: 'generated', verifier: new AdminKeyVerifier(sha256(generatedKey)), generatedKey, keyFile };
 }
 
 function storeHash(db: SqlDatabase, hash: Buffer, now: Date): void {

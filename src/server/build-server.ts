@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Logger as PinoLogger } from 'pino';
+import { ServingError } from '../core/index.js';
 import { installAuthentication } from './auth.js';
 import { installErrorHandling } from './error-handler.js';
 import { installJsonParser } from './json-body.js';
@@ -15,8 +16,8 @@ import type { ServerContext } from './server-context.js';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
- * The HTTP transport: parse, authenticate, call the use cases, map errors. Node's slow-client timeouts are set
- * (headers 15 s, request 60 s, keep-alive 5 s); uploads get the longer `requestTimeout` of the whole server.
+ * The HTTP transport: parse, authenticate, call the use cases, map errors. Slow clients are bounded by Node's
+ * timeouts: headers within 15 s, a whole request (uploads included) within 10 minutes, idle keep-alive 5 s.
  */
 export function buildServer(context: ServerContext, logger: PinoLogger): FastifyInstance {
   const server: FastifyInstance = Fastify({
@@ -32,7 +33,7 @@ export function buildServer(context: ServerContext, logger: PinoLogger): Fastify
     keepAliveTimeout: 5_000,
     maxRequestsPerSocket: 0,
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: false },
-    return503OnClosing: true,
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
   server.server.headersTimeout = 15_000;
@@ -41,6 +42,11 @@ export function buildServer(context: ServerContext, logger: PinoLogger): Fastify
     context.metrics.httpRequests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
   });
   installErrorHandling(server);
+  server.addHook('onRequest', async (request) => {
+    if (!context.isAcceptingTraffic() && !request.url.startsWith('/v2/health/')) {
+      throw new ServingError('SERVER_NOT_READY', 'The server is shutting down or starting; retry shortly.');
+    }
+  });
   installAuthentication(server, context.verifier);
   installJsonParser(server, context.config.maxJsonBytes);
   server.removeContentTypeParser('text/plain');

@@ -11,6 +11,9 @@ const ROUTES: Record<string, Record<string, Operation>> = {
   '/v2/models/{name}': { get: { summary: 'Model metadata of the default version (production alias, else newest READY).', ok: 'ModelMetadata' } },
   '/v2/models/{name}/versions/{version}': { get: { summary: 'Model metadata of a version number or alias.', ok: 'ModelMetadata' } },
   '/v2/models/{name}/ready': { get: { summary: 'Model readiness.', ok: '200 / 503' } },
+  '/v2/models/{name}/versions/{version}/ready': { get: { summary: 'Readiness of a version number or alias.', ok: '200 / 503' } },
+  '/v2/models/{name}/versions/{version}/stats': { get: { summary: 'Statistics of one version.', ok: '{"model_stats": [...]}' } },
+  '/v2/repository/{repository}/index': { post: { summary: 'Named repositories: 501 NOT_IMPLEMENTED.', ok: '501' } },
   '/v2/models/{name}/infer': { post: { summary: 'Inference (JSON, or binary tensor extension with Inference-Header-Content-Length).', body: 'InferRequest', ok: 'InferResponse' } },
   '/v2/models/{name}/versions/{version}/infer': { post: { summary: 'Inference on a version number or alias.', body: 'InferRequest', ok: 'InferResponse' } },
   '/v2/models/stats': { get: { summary: 'Statistics of every model.', ok: '{"model_stats": [...]}' } },
@@ -43,6 +46,7 @@ const ROUTES: Record<string, Record<string, Operation>> = {
   '/api/models/{name}/aliases/{alias}/rollback': { post: { summary: 'Move the alias back to its previous target (409 NO_PREVIOUS_TARGET).', ok: 'AliasInfo' } },
   '/api/models/{name}/aliases/{alias}/history': { get: { summary: 'Every move of the alias.', ok: '{"items": AliasHistoryEntry[]}' } },
   '/metrics': { get: { summary: 'Prometheus metrics.', ok: 'text/plain' } },
+  '/docs': { get: { summary: 'This OpenAPI document (also at /docs/openapi.json).', ok: 'OpenAPI 3.1 JSON' } },
 };
 
 function operation(path: string, op: Operation): Record<string, unknown> {
