@@ -36,7 +36,7 @@ describe('database', () => {
     first.close();
     const db = openDatabase(file);
     assert.deepEqual(runMigrations(db, REGISTRY_MIGRATIONS), []);
-    assert.equal(db.prepare<{ n: number }>('SELECT count(*) AS n FROM schema_migrations').get()?.n, 1);
+    assert.equal(db.prepare<{ n: number }>('SELECT count(*) AS n FROM schema_migrations').get()?.n, REGISTRY_MIGRATIONS.length);
     assert.equal(db.prepare<{ journal_mode: string }>('PRAGMA journal_mode').get()?.journal_mode, 'wal');
     assert.equal(db.prepare<{ synchronous: number }>('PRAGMA synchronous').get()?.synchronous, 2);
     assert.equal(db.prepare<{ foreign_keys: number }>('PRAGMA foreign_keys').get()?.foreign_keys, 1);
@@ -47,7 +47,7 @@ describe('database', () => {
   it('refuses a database migrated by a newer version', () => {
     const db = openDatabase(join(dir, 'newer.db'));
     runMigrations(db, [...REGISTRY_MIGRATIONS, { version: 99, name: 'future', sql: 'CREATE TABLE future (id INTEGER)' }]);
-    assert.throws(() => runMigrations(db, REGISTRY_MIGRATIONS), /does not know: 2 \(future\)/);
+    assert.throws(() => runMigrations(db, REGISTRY_MIGRATIONS), /does not know: 99 \(future\)/);
     db.close();
   });
 
