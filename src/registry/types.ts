@@ -1,4 +1,6 @@
-import type { TensorMetadata, VersionState } from '../protocol/index.js';
+import type { ModelRuntimeSettings, TensorMetadata, VersionState } from '../protocol/index.js';
+
+export type { ModelRuntimeSettings };
 
 /** A model as stored. `id` is the server's own id; storage never uses the client-chosen name. */
 export interface ModelRecord {
@@ -22,12 +24,6 @@ export interface NewModel {
   runtime: ModelRuntimeSettings;
 }
 
-/** Per-model execution settings; absent fields take the server defaults. */
-export interface ModelRuntimeSettings {
-  instances?: number;
-  intraOpThreads?: number;
-  timeoutMs?: number;
-}
 
 export type ModelPatch = Partial<Omit<NewModel, 'name'>>;
 

@@ -1,4 +1,4 @@
-import { DataLocation, TensorDataType } from '../optimizer/index.js';
+import { DataLocation, TensorDataType, type GraphProto } from '../optimizer/index.js';
 import {
   encodeGraphModel, graphAttribute, makeEmptyTensor, makeFloatTensor, makeGraph, makeInt64Tensor, makeNode,
   makeTensorValueInfo, randomWeights, seededRandom,
@@ -20,17 +20,9 @@ export interface SlowModelOptions {
   iterations: number;
 }
 
-/**
- * A model whose run takes as long as you like: `x` FP32 [1, 64] → Loop(`iterations` × (MatMul 64×64, Tanh)) →
- * `y` FP32 [1, 64]. The trip count is a constant, but the loop state depends on the input, so onnxruntime cannot
- * fold it at load time; loading is instant whatever `iterations` is.
- *
- * @example const hang = buildSlowModel({ iterations: 1e9 }); // a run that outlasts any sane timeout
- */
-export function buildSlowModel(options: SlowModelOptions): Uint8Array {
-  const { iterations } = options;
-  if (!Number.isSafeInteger(iterations) || iterations < 0) throw new RangeError(`iterations must be a non-negative integer, got ${iterations}`);
-  const body = makeGraph({
+/** One Loop iteration: state ← tanh(state × w), condition passed through. */
+function slowLoopBody(): GraphProto {
+  return makeGraph({
     name: 'slow_body',
     nodes: [
       makeNode('MatMul', ['state_in', 'w'], ['product']),
@@ -43,6 +35,19 @@ export function buildSlowModel(options: SlowModelOptions): Uint8Array {
     ],
     outputs: [makeTensorValueInfo('cond_out', BOOL, []), makeTensorValueInfo('state_out', FLOAT, [1, 64])],
   });
+}
+
+/**
+ * A model whose run takes as long as you like: `x` FP32 [1, 64] → Loop(`iterations` × (MatMul 64×64, Tanh)) →
+ * `y` FP32 [1, 64]. The trip count is a constant, but the loop state depends on the input, so onnxruntime cannot
+ * fold it at load time; loading is instant whatever `iterations` is.
+ *
+ * @example const hang = buildSlowModel({ iterations: 1e9 }); // a run that outlasts any sane timeout
+ */
+export function buildSlowModel(options: SlowModelOptions): Uint8Array {
+  const { iterations } = options;
+  if (!Number.isSafeInteger(iterations) || iterations < 0) throw new RangeError(`iterations must be a non-negative integer, got ${iterations}`);
+  const body = slowLoopBody();
   return encodeGraphModel({
     name: 'slow',
     nodes: [makeNode('Loop', ['trip_count', '', 'x'], ['y'], [graphAttribute('body', body)])],
@@ -114,19 +119,7 @@ export function buildCustomDomainModel(domain = 'evil.custom'): Uint8Array {
  * n = 1e9 then hangs its worker for about an hour — what a per-model timeout must cut short.
  */
 export function buildInputControlledSlowModel(): Uint8Array {
-  const body = makeGraph({
-    name: 'controlled_body',
-    nodes: [
-      makeNode('MatMul', ['state_in', 'w'], ['product']),
-      makeNode('Tanh', ['product'], ['state_out']),
-      makeNode('Identity', ['cond_in'], ['cond_out']),
-    ],
-    inputs: [
-      makeTensorValueInfo('iteration', INT64, []), makeTensorValueInfo('cond_in', BOOL, []),
-      makeTensorValueInfo('state_in', FLOAT, [1, 64]),
-    ],
-    outputs: [makeTensorValueInfo('cond_out', BOOL, []), makeTensorValueInfo('state_out', FLOAT, [1, 64])],
-  });
+  const body = slowLoopBody();
   return encodeGraphModel({
     name: 'controlled_slow',
     nodes: [makeNode('Loop', ['n', '', 'x'], ['y'], [graphAttribute('body', body)])],
