@@ -6,6 +6,8 @@
  *
  *   node dist/bench/heavy-throughput.js [--rounds 3] [--scale 1] [--seconds 8] [--threads <cores>]
  *                                       [--concurrency 2,4] [--size 640] [--client thread|main]
+ *                                       [--server-instances 1] [--server-threads <threads>]
+ * The in-process baseline always uses --threads; the server may be given another layout (e.g. 2 instances × 1 thread).
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -27,6 +29,8 @@ interface ArmResult { rate: number; p50Ms: number; runs: number; computeMs?: num
 async function main(): Promise<void> {
   const flags = parseBenchFlags();
   const threads = Math.round(flagNumber(flags, 'threads', availableParallelism()));
+  const serverInstances = Math.round(flagNumber(flags, 'server-instances', 1));
+  const serverThreads = Math.round(flagNumber(flags, 'server-threads', Math.max(1, Math.floor(threads / serverInstances))));
   const concurrencies = flagNumbers(flags, 'concurrency', [2, 4]).map(Math.round);
   const size = Math.round(flagNumber(flags, 'size', 640));
   const phaseMs = flagNumber(flags, 'seconds', 8) * 1000 * flags.scale;
@@ -37,13 +41,13 @@ async function main(): Promise<void> {
 
   console.log(`# heavy-throughput: PP-OCRv4 det ${shape.join('×')} FP32, server vs in-process onnxruntime`);
   console.log(describeMachine());
-  console.log(`intra-op threads ${threads} (server: 1 instance); concurrency ${concurrencies.join(', ')} (SDK client in ${clientIn === 'thread' ? 'a worker thread' : 'the server thread'}); ${flags.rounds} rounds of ${(phaseMs / 1000).toFixed(1)} s per arm (+${(warmupMs / 1000).toFixed(1)} s warm-up)`);
+  console.log(`intra-op threads ${threads} in-process; server: ${serverInstances} instance(s) × ${serverThreads} thread(s); concurrency ${concurrencies.join(', ')} (SDK client in ${clientIn === 'thread' ? 'a worker thread' : 'the server thread'}); ${flags.rounds} rounds of ${(phaseMs / 1000).toFixed(1)} s per arm (+${(warmupMs / 1000).toFixed(1)} s warm-up)`);
 
   const session = await ort.InferenceSession.create(BUNDLED_MODELS.detection, {
     executionProviders: ['cpu'], interOpNumThreads: 1, intraOpNumThreads: threads,
   });
   const feed = { x: new ort.Tensor('float32', data, shape) };
-  const server = await startBenchServer({ intraOpThreads: threads, instances: 1 });
+  const server = await startBenchServer({ intraOpThreads: serverThreads, instances: serverInstances });
   try {
     await server.addModel({ name: MODEL, description: 'PP-OCRv4 text detection (bench)' }, BUNDLED_MODELS.detection);
     const inputs: InferTensor[] = [{ name: 'x', datatype: 'FP32', shape, data }];

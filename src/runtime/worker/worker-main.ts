@@ -1,84 +1,44 @@
 /**
- * Entry of a model worker process: one onnxruntime session, driven over IPC. Runs are executed one at a time in
- * arrival order; `session.run` blocks this process only, never the server.
+ * Entry of a model worker process. The session lives on a thread of this process (session-host); this main thread
+ * only relays IPC messages, so the next request streams in while the current one runs, and the process can still be
+ * killed safely at any moment (a thread could not be: terminating it mid-run aborts its process).
  */
 import { Worker } from 'node:worker_threads';
-import type { Tensor, TensorMetadata } from '../../core/index.js';
-import { allocateNumeric } from '../../core/index.js';
-import type { BackendSession } from '../inference-backend.js';
-import { OnnxBackend } from '../onnx/index.js';
+import type { Tensor } from '../../core/index.js';
+import { transferablesOf } from './transferables.js';
 import type { FromWorker, ToWorker } from './worker-messages.js';
 
-let session: BackendSession | undefined;
-let queue: Promise<void> = Promise.resolve();
+const host = new Worker(new URL('./session-host.js', import.meta.url));
 
-function send(message: FromWorker): void {
-  process.send?.(message);
-}
-
-/** Inputs generated from a signature for the smoke run: variable dims become 1, data is zero. */
-function probeInputs(inputs: readonly TensorMetadata[]): Tensor[] {
-  return inputs.map((meta) => {
-    const shape = meta.shape.map((dim) => (dim > 0 ? dim : 1));
-    const count = shape.reduce((a, b) => a * b, 1);
-    const data = meta.datatype === 'BYTES'
-      ? Array.from({ length: count }, () => new Uint8Array([0x61]))
-      : allocateNumeric(meta.datatype, count);
-    return { name: meta.name, datatype: meta.datatype, shape, data };
-  });
-}
-
-async function load(message: Extract<ToWorker, { type: 'load' }>): Promise<void> {
-  try {
-    session = await new OnnxBackend().createSession(message.model, message.settings);
-  } catch (error) {
-    send({ type: 'load-failed', message: (error as Error).message });
-    return;
-  }
-  let probeWarning: string | undefined;
-  if (message.probe) {
-    try {
-      await session.run(probeInputs(session.inputs), []);
-    } catch (error) {
-      probeWarning = (error as Error).message;
-    }
-  }
-  send({ type: 'loaded', inputs: session.inputs, outputs: session.outputs, probeWarning });
-}
-
-async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
-  if (session === undefined) {
-    send({ type: 'run-failed', id: message.id, message: 'no model loaded' });
-    return;
-  }
-  const started = process.hrtime.bigint();
-  try {
-    const outputs = await session.run(message.inputs, message.outputs);
-    send({ type: 'result', id: message.id, outputs, computeNs: Number(process.hrtime.bigint() - started) });
-  } catch (error) {
-    send({ type: 'run-failed', id: message.id, message: (error as Error).message });
-  }
-}
-
-async function release(): Promise<void> {
-  await session?.release();
-  session = undefined;
-  send({ type: 'released' });
-}
-
-process.on('message', (message: ToWorker) => {
-  const task = message.type === 'load' ? () => load(message) : message.type === 'run' ? () => run(message) : release;
-  queue = queue.then(task);
+host.on('message', (message: FromWorker) => process.send?.(message));
+host.on('error', (error: Error) => {
+  process.stderr.write(`session thread failed: ${error.message}\n`);
+  process.exit(70);
 });
-process.on('disconnect', () => process.exit(0));
+host.on('exit', (code) => process.exit(code === 0 ? 0 : 70));
 
 /**
- * If the server dies without a word (kill -9), this process must not live on — least of all inside a hung
- * `session.run`, when its own event loop is blocked. A watchdog thread notices the parent change and kills the
- * process from outside the blocked thread.
+ * Typed arrays that arrive over IPC are views into the channel's read buffer, which may hold the next messages too:
+ * they are copied into buffers of their own (one copy), and those are moved to the session thread without another.
  */
-const WATCHDOG = `
+process.on('message', (message: ToWorker) => {
+  if (message.type === 'run') {
+    const inputs = message.inputs.map(ownCopy);
+    host.postMessage({ ...message, inputs }, transferablesOf(inputs));
+  } else if (message.type === 'load') {
+    const model = message.model.slice();
+    host.postMessage({ ...message, model }, [model.buffer]);
+  } else {
+    host.postMessage(message);
+  }
+});
+
+function ownCopy(tensor: Tensor): Tensor {
+  const data = Array.isArray(tensor.data) ? tensor.data.map((bytes) => bytes.slice()) : tensor.data.slice();
+  return { ...tensor, data };
+}
+process.on('disconnect', () => process.exit(0));
+
+/** If the server dies without a word (kill -9), this process must not live on. */
 const parent = process.ppid;
-setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL'); }, 500);
-`;
-new Worker(WATCHDOG, { eval: true }).unref();
+setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL'); }, 500).unref();
