@@ -10,7 +10,7 @@ export function runtimeKey(version: VersionRecord): string {
 
 export function poolSettings(context: AppContext, model: ModelRecord): PoolSettings {
   const { options } = context;
-  const instances = model.runtime.instances ?? options.instances;
+  const instances = model.runtime.instances ?? (options.instances > 0 ? options.instances : Math.min(2, options.cores));
   return {
     instances,
     intraOpThreads: model.runtime.intraOpThreads

@@ -45,7 +45,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'maxTensorElements', flag: 'max-tensor-elements', env: 'TESSERA_MAX_TENSOR_ELEMENTS', kind: 'int', default: 64 * MiB, min: 1, help: 'Most elements in one input tensor.' },
   { key: 'probeTimeoutMs', flag: 'probe-timeout-ms', env: 'TESSERA_PROBE_TIMEOUT_MS', kind: 'int', default: 60_000, min: 100, help: 'Time cap for loading and smoke-running a new version in the isolated validator.' },
   { key: 'probeMemoryBytes', flag: 'probe-memory-bytes', env: 'TESSERA_PROBE_MEMORY_BYTES', kind: 'int', default: 4096 * MiB, min: 64 * MiB, help: 'Resident-memory cap of the validator process.' },
-  { key: 'instances', flag: 'instances', env: 'TESSERA_INSTANCES', kind: 'int', default: 1, min: 1, help: 'Default worker processes per loaded version (a model may override).' },
+  { key: 'instances', flag: 'instances', env: 'TESSERA_INSTANCES', kind: 'int', default: 0, min: 0, help: 'Default worker processes per loaded version (a model may override); 0 = 2 when the machine has 2 or more cores, else 1.' },
   { key: 'intraOpThreads', flag: 'intra-op-threads', env: 'TESSERA_INTRA_OP_THREADS', kind: 'int', default: 0, min: 0, help: 'Default onnxruntime intra-op threads per worker; 0 = number of cores / instances.' },
   { key: 'inferTimeoutMs', flag: 'infer-timeout-ms', env: 'TESSERA_INFER_TIMEOUT_MS', kind: 'int', default: 30_000, min: 10, help: 'Default per-run timeout; a run past it answers 504 and its worker restarts.' },
   { key: 'maxQueue', flag: 'max-queue', env: 'TESSERA_MAX_QUEUE', kind: 'int', default: 256, min: 1, help: 'Requests that may wait per loaded version before 503 QUEUE_FULL.' },

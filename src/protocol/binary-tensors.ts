@@ -55,19 +55,25 @@ function decodeByteStrings(bytes: Uint8Array, count: number, name: string): Uint
   return elements;
 }
 
-/** Joins a JSON header and blobs into one body; `headerLength` goes in Inference-Header-Content-Length. */
+/**
+ * Joins a JSON header and blobs into one body; `headerLength` goes in Inference-Header-Content-Length. The header is
+ * padded with spaces (valid JSON whitespace) to a multiple of 8 bytes, so a reader can view every 8-byte-aligned
+ * tensor in place instead of copying it to realign.
+ */
 export function joinBinaryBody(header: unknown, blobs: readonly Uint8Array[]): { body: Uint8Array; headerLength: number } {
-  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
-  let total = headerBytes.byteLength;
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const headerLength = json.byteLength + ((8 - (json.byteLength % 8)) % 8);
+  let total = headerLength;
   for (const blob of blobs) total += blob.byteLength;
   const body = new Uint8Array(total);
-  body.set(headerBytes, 0);
-  let offset = headerBytes.byteLength;
+  body.set(json, 0);
+  body.fill(0x20, json.byteLength, headerLength);
+  let offset = headerLength;
   for (const blob of blobs) {
     body.set(blob, offset);
     offset += blob.byteLength;
   }
-  return { body, headerLength: headerBytes.byteLength };
+  return { body, headerLength };
 }
 
 /** Splits a body at the JSON header length given by Inference-Header-Content-Length (absent: all JSON). */
