@@ -10,7 +10,7 @@ import { BUNDLED_MODELS, TEXT_ORIENTATION_LABELS } from './bundled/index.js';
 import { ConfigError, loadConfig, parseFlags, redactConfig, SETTINGS, type TesseraConfig } from './config/index.js';
 import type { Logger } from './core/index.js';
 import { openDatabase, REGISTRY_MIGRATIONS, runMigrations } from './db/index.js';
-import { FileArtifactStore, SqliteModelStore } from './registry/index.js';
+import { CachingModelStore, FileArtifactStore, SqliteModelStore } from './registry/index.js';
 import { ModelRuntime } from './runtime/index.js';
 import { ensureAdminKey, type AdminKeyOutcome } from './security/index.js';
 import { buildServer, createLogger, ServerMetrics } from './server/index.js';
@@ -34,7 +34,7 @@ export async function startServer(config: Readonly<TesseraConfig>, announce: (li
   const db = openDatabase(join(dataDir, 'tessera.db'));
   runMigrations(db, REGISTRY_MIGRATIONS);
   const runtime = new ModelRuntime(logger);
-  const store = new SqliteModelStore({ db });
+  const store = new CachingModelStore(new SqliteModelStore({ db }));
   const artifacts = new FileArtifactStore({ root: join(dataDir, 'artifacts') });
   const keys = await ensureAdminKey(db, dataDir, config.adminKey);
   const metrics = new ServerMetrics(() => runtime.loadedKeys().length);

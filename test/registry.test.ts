@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { parseVersionRef } from '../src/core/index.js';
 import { REGISTRY_MIGRATIONS, openDatabase, runMigrations, type SqlDatabase } from '../src/db/index.js';
-import { FileArtifactStore, SqliteModelStore, resolveVersion, type NewVersion } from '../src/registry/index.js';
+import { CachingModelStore, FileArtifactStore, SqliteModelStore, resolveVersion, type ModelStore, type NewVersion } from '../src/registry/index.js';
 
 /** Asserts that `fn` throws (or rejects with) a ServingError-like object with `code`. */
 async function rejectsWith(fn: () => unknown, code: string, message?: RegExp): Promise<void> {
@@ -62,9 +62,14 @@ describe('database', () => {
   });
 });
 
-describe('SqliteModelStore', () => {
+const STORES: Array<[string, (options: { db: SqlDatabase; now: () => Date }) => ModelStore]> = [
+  ['SqliteModelStore', (options) => new SqliteModelStore(options)],
+  ['CachingModelStore over SqliteModelStore', (options) => new CachingModelStore(new SqliteModelStore(options))],
+];
+
+for (const [label, makeStore] of STORES) describe(label, () => {
   let db: SqlDatabase;
-  let store: SqliteModelStore;
+  let store: ModelStore;
   let tick = 0;
   const now = () => new Date(Date.UTC(2025, 0, 1, 0, 0, tick++));
 
@@ -72,7 +77,7 @@ describe('SqliteModelStore', () => {
     db?.close();
     db = openDatabase(join(dir, `store-${Date.now()}-${tick}.db`));
     runMigrations(db, REGISTRY_MIGRATIONS);
-    store = new SqliteModelStore({ db, now });
+    store = makeStore({ db, now });
   });
   after(() => db?.close());
 

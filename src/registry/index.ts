@@ -3,6 +3,7 @@ export type {
   ModelStore, StoredArtifact, ArtifactStore,
 } from './types.js';
 export { SqliteModelStore } from './sqlite-model-store.js';
+export { CachingModelStore } from './caching-model-store.js';
 export type { SqliteModelStoreOptions } from './sqlite-model-store.js';
 export { FileArtifactStore } from './file-artifact-store.js';
 export type { FileArtifactStoreOptions } from './file-artifact-store.js';
