@@ -6,7 +6,7 @@
  *
  *   node dist/bench/heavy-throughput.js [--rounds 3] [--scale 1] [--seconds 8] [--threads <cores>]
  *                                       [--concurrency 2,4] [--size 640] [--client thread|main]
- *                                       [--server-instances 1] [--server-threads <threads>]
+ *                                       [--server-instances 0] [--server-threads 0]   (0 = the server's defaults)
  * The in-process baseline always uses --threads; the server may be given another layout (e.g. 2 instances × 1 thread).
  */
 import { availableParallelism } from 'node:os';
@@ -29,8 +29,8 @@ interface ArmResult { rate: number; p50Ms: number; runs: number; computeMs?: num
 async function main(): Promise<void> {
   const flags = parseBenchFlags();
   const threads = Math.round(flagNumber(flags, 'threads', availableParallelism()));
-  const serverInstances = Math.round(flagNumber(flags, 'server-instances', 1));
-  const serverThreads = Math.round(flagNumber(flags, 'server-threads', Math.max(1, Math.floor(threads / serverInstances))));
+  const serverInstances = Math.round(flagNumber(flags, 'server-instances', 0));
+  const serverThreads = Math.round(flagNumber(flags, 'server-threads', 0));
   const concurrencies = flagNumbers(flags, 'concurrency', [2, 4]).map(Math.round);
   const size = Math.round(flagNumber(flags, 'size', 640));
   const phaseMs = flagNumber(flags, 'seconds', 8) * 1000 * flags.scale;
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
 
   console.log(`# heavy-throughput: PP-OCRv4 det ${shape.join('×')} FP32, server vs in-process onnxruntime`);
   console.log(describeMachine());
-  console.log(`intra-op threads ${threads} in-process; server: ${serverInstances} instance(s) × ${serverThreads} thread(s); concurrency ${concurrencies.join(', ')} (SDK client in ${clientIn === 'thread' ? 'a worker thread' : 'the server thread'}); ${flags.rounds} rounds of ${(phaseMs / 1000).toFixed(1)} s per arm (+${(warmupMs / 1000).toFixed(1)} s warm-up)`);
+  console.log(`intra-op threads ${threads} in-process; server: ${serverInstances || 'default'} instance(s) × ${serverThreads || 'default'} thread(s); concurrency ${concurrencies.join(', ')} (SDK client in ${clientIn === 'thread' ? 'a worker thread' : 'the server thread'}); ${flags.rounds} rounds of ${(phaseMs / 1000).toFixed(1)} s per arm (+${(warmupMs / 1000).toFixed(1)} s warm-up)`);
 
   const session = await ort.InferenceSession.create(BUNDLED_MODELS.detection, {
     executionProviders: ['cpu'], interOpNumThreads: 1, intraOpNumThreads: threads,

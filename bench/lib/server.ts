@@ -23,7 +23,7 @@ export interface BenchServer {
 }
 
 export interface BenchServerOptions {
-  /** onnxruntime intra-op threads per worker (0 = the server's default: cores / instances). */
+  /** onnxruntime intra-op threads per worker (0 = the server's default: cores / instances). Instances: 0 = the server's default. */
   intraOpThreads?: number;
   /** Worker processes per version. */
   instances?: number;
@@ -35,7 +35,7 @@ export async function startBenchServer(options: BenchServerOptions = {}): Promis
   const dataDir = await mkdtemp(join(tmpdir(), 'tessera-bench-'));
   const argv = [
     '--port', '0', '--data', dataDir, '--admin-key', BENCH_KEY, '--seed-default-model', 'false', '--log-level', 'warn',
-    '--intra-op-threads', String(options.intraOpThreads ?? 0), '--instances', String(options.instances ?? 1),
+    '--intra-op-threads', String(options.intraOpThreads ?? 0), '--instances', String(options.instances ?? 0),
     ...(options.extra ?? []),
   ];
   // An empty environment: TESSERA_* variables of the shell must not change what is measured.
