@@ -6,6 +6,7 @@ import type { ModelRuntime } from '../runtime/index.js';
 export interface AppOptions {
   maxModelBytes: number;
   maxTensorElements: number;
+  maxImagePixels: number;
   probeTimeoutMs: number;
   probeMemoryBytes: number;
   instances: number;

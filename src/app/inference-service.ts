@@ -34,6 +34,10 @@ export interface InferenceEvent {
   computeSeconds?: number;
 }
 
+export interface ImageInputExpander {
+  expandImageInputs(model: ModelRecord, version: VersionRecord, inputs: Tensor[]): Promise<Tensor[]>;
+}
+
 export interface InferenceObserver {
   observe(event: InferenceEvent): void;
 }
@@ -41,6 +45,8 @@ export interface InferenceObserver {
 /** Running models: version resolution, signature checks, on-demand loading, classification and statistics. */
 export class InferenceService {
   readonly statistics = new StatisticsRecorder();
+  /** Set by createApp: decodes BYTES image inputs for image-classification models. */
+  images: ImageInputExpander | undefined;
 
   constructor(private readonly context: AppContext, private readonly models: ModelService, private readonly observer: InferenceObserver) {}
 
@@ -54,16 +60,17 @@ export class InferenceService {
     const started = process.hrtime.bigint();
     const { model, version } = this.resolve(call.model, call.version);
     try {
-      checkInputs(version.inputs, call.inputs);
+      const inputs = this.images ? await this.images.expandImageInputs(model, version, call.inputs) : call.inputs;
+      checkInputs(version.inputs, inputs);
       checkOutputs(version.outputs, call.outputs);
       const key = await ensureLoaded(this.context, model, version);
-      const result = await this.context.runtime.infer(key, call.inputs, call.outputs.map((output) => output.name));
+      const result = await this.context.runtime.infer(key, inputs, call.outputs.map((output) => output.name));
       const outputs = result.outputs.map((tensor, i) => {
         const k = call.outputs[i]?.classification;
         return k === undefined ? tensor : classify(tensor, k, model.labels);
       });
       const totalNs = Number(process.hrtime.bigint() - started);
-      this.statistics.success(version, { batchSize: batchSizeOf(call.inputs), totalNs, queueNs: result.queueNs, computeNs: result.computeNs });
+      this.statistics.success(version, { batchSize: batchSizeOf(inputs), totalNs, queueNs: result.queueNs, computeNs: result.computeNs });
       this.observer.observe({ model: model.name, version: String(version.version), outcome: 'success', totalSeconds: totalNs / 1e9, queueSeconds: result.queueNs / 1e9, computeSeconds: result.computeNs / 1e9 });
       return { model: model.name, version: version.version, outputs };
     } catch (error) {

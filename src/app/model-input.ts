@@ -1,5 +1,7 @@
 import { fail } from '../core/index.js';
-import type { CreateModelRequest, ModelRuntimeSettings, UpdateModelRequest } from '../protocol/index.js';
+import { parsePreprocessFields, resolveLabels } from '../processing/index.js';
+import type { ModelRuntimeSettings } from '../protocol/index.js';
+import type { ModelPatch, NewModel } from '../registry/index.js';
 
 /**
  * Checks management bodies field by field. Unknown fields are refused (no mass assignment: a client can never set
@@ -11,7 +13,7 @@ const RUNTIME_FIELDS: Record<keyof ModelRuntimeSettings, [number, number]> = {
   instances: [1, 16], intraOpThreads: [0, 64], timeoutMs: [10, 3_600_000],
 };
 
-export function parseCreateModel(body: unknown): Required<Omit<CreateModelRequest, 'runtime'>> & { runtime: ModelRuntimeSettings } {
+export function parseCreateModel(body: unknown): NewModel {
   const fields = objectBody(body);
   if (typeof fields.name !== 'string') fail('INVALID_REQUEST', 'Field "name" (string) is required.');
   const patch = parseUpdateModel(Object.fromEntries(Object.entries(fields).filter(([key]) => key !== 'name')));
@@ -25,14 +27,17 @@ export function parseCreateModel(body: unknown): Required<Omit<CreateModelReques
   };
 }
 
-export function parseUpdateModel(body: unknown): UpdateModelRequest {
+export function parseUpdateModel(body: unknown): ModelPatch {
   const fields = objectBody(body);
   if ('name' in fields) fail('INVALID_REQUEST', 'A model cannot be renamed; create a new model instead.');
-  const out: UpdateModelRequest = {};
+  const out: ModelPatch = {};
   if (fields.task !== undefined) out.task = text(fields.task, 'task', 64);
   if (fields.description !== undefined) out.description = text(fields.description, 'description', 4096);
   if (fields.labels !== undefined) out.labels = labels(fields.labels);
-  if (fields.preprocess !== undefined) out.preprocess = plainObject(fields.preprocess, 'preprocess');
+  if (fields.preprocess !== undefined) {
+    out.preprocess = plainObject(fields.preprocess, 'preprocess');
+    parsePreprocessFields(out.preprocess);
+  }
   if (fields.runtime !== undefined) out.runtime = runtime(fields.runtime);
   return out;
 }
@@ -50,9 +55,11 @@ function text(value: unknown, field: string, max: number): string {
   return value;
 }
 
+/** A label list, or "imagenet" for the built-in 1,000 ImageNet-1k class names. */
 function labels(value: unknown): string[] {
+  if (value === 'imagenet') return [...resolveLabels('imagenet')];
   if (!Array.isArray(value) || value.length > 100_000 || !value.every((label) => typeof label === 'string' && label.length <= 256)) {
-    fail('INVALID_REQUEST', 'Field "labels" must be an array of at most 100000 strings of at most 256 characters.');
+    fail('INVALID_REQUEST', 'Field "labels" must be "imagenet" or an array of at most 100000 strings of at most 256 characters.');
   }
   return value as string[];
 }

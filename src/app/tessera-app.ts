@@ -1,6 +1,7 @@
 import type { AppContext } from './app-context.js';
 import { AliasService } from './alias-service.js';
 import { InferenceService, type InferenceObserver } from './inference-service.js';
+import { ImageService } from './image-service.js';
 import { ModelService } from './model-service.js';
 import { RepositoryService } from './repository-service.js';
 import { VersionService } from './version-service.js';
@@ -13,6 +14,7 @@ export interface TesseraApp {
   aliases: AliasService;
   inference: InferenceService;
   repository: RepositoryService;
+  images: ImageService;
   /** Finishes crash recovery: drops versions a crash left VALIDATING and files no row references. */
   recover(): Promise<{ interrupted: number; orphans: number }>;
   close(): Promise<void>;
@@ -24,8 +26,10 @@ export function createApp(context: AppContext, observer: InferenceObserver): Tes
   const aliases = new AliasService(context, models);
   const inference = new InferenceService(context, models, observer);
   const repository = new RepositoryService(context, models, inference);
+  const images = new ImageService(context, inference);
+  inference.images = images;
   return {
-    models, versions, aliases, inference, repository,
+    models, versions, aliases, inference, repository, images,
     async recover() {
       const interrupted = context.store.listInterruptedVersions();
       for (const version of interrupted) {

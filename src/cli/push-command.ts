@@ -1,21 +1,22 @@
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
-import { isTesseraError, type AliasInfo, type VersionInfo } from '../client/index.js';
+import { isTesseraError, type AliasInfo, type CreateModelRequest, type VersionInfo } from '../client/index.js';
 import { ALIAS_NAME_PATTERN } from '../core/index.js';
 import type { CliContext } from './cli-context.js';
 import type { CommandGroup } from './command-group.js';
 import { formatBytes, formatFields } from './format-table.js';
 import { formatSignature } from './format-tensor.js';
-import { expectPositionals, stringFlag, UsageError } from './parse-args.js';
+import { expectPositionals, stringFlag, UsageError, type ParsedArgs } from './parse-args.js';
 import { ProgressBar } from './progress-bar.js';
 
-const USAGE_LINE = 'tessera push <model> <file.onnx> [--alias name] [--task t] [--create | --no-create]';
+const USAGE_LINE = 'tessera push <model> <file.onnx> [--alias name] [--task t] [--preset p] [--labels imagenet|a,b,c] [--create | --no-create]';
 const USAGE = `Usage:
   ${USAGE_LINE}
 
 Uploads an ONNX file as the model's next version; the server validates it (READY or FAILED).
-A missing model is created first (--no-create refuses instead; --task applies to a model created this way).
+A missing model is created first (--no-create refuses instead). --task, --preset (vgg, caffe, tf, torch, paddle-cls)
+and --labels ("imagenet" or a comma-separated list) set the model's settings, also on an existing model.
 With --alias, the alias is pointed at the new version once it is READY.
 Exits 1 when the version FAILED.`;
 
@@ -32,7 +33,7 @@ export const pushCommand: CommandGroup = {
   name: 'push',
   summary: 'upload an ONNX file as a new version (creating the model if needed)',
   usage: USAGE,
-  flags: { alias: 'string', task: 'string', create: 'boolean' },
+  flags: { alias: 'string', task: 'string', preset: 'string', labels: 'string', create: 'boolean' },
   async run(context, positionals, args) {
     const [model, file] = expectPositionals(positionals, ['model', 'file.onnx'], USAGE_LINE);
     const alias = stringFlag(args, 'alias');
@@ -40,7 +41,7 @@ export const pushCommand: CommandGroup = {
       throw new UsageError(`invalid alias name ${JSON.stringify(alias)}: use ${ALIAS_NAME_PATTERN.source}`);
     }
     const size = fileSize(file);
-    const created = await ensureModel(context, model, stringFlag(args, 'task'), args.flags.create !== false);
+    const created = await ensureModel(context, model, modelSettings(args), args.flags.create !== false);
     const result: PushResult = { model, created, version: await upload(context, model, file, size), alias: null };
     if (result.version.state === 'READY' && alias !== undefined) {
       result.alias = await context.client().setAlias(model, alias, (result.version as VersionInfo).version);
@@ -66,21 +67,36 @@ function fileSize(file: string): number {
   }
 }
 
-async function ensureModel(context: CliContext, model: string, task: string | undefined, mayCreate: boolean): Promise<boolean> {
+type ModelSettings = Omit<CreateModelRequest, 'name'>;
+
+/** The model settings given on the command line: --task, --preset, --labels. */
+function modelSettings(args: ParsedArgs): ModelSettings {
+  const settings: ModelSettings = {};
+  const task = stringFlag(args, 'task');
+  const preset = stringFlag(args, 'preset');
+  const labels = stringFlag(args, 'labels');
+  if (task !== undefined) settings.task = task;
+  if (preset !== undefined) settings.preprocess = { preset };
+  if (labels !== undefined) settings.labels = labels === 'imagenet' ? 'imagenet' : labels.split(',').map((l) => l.trim()).filter((l) => l.length > 0);
+  return settings;
+}
+
+async function ensureModel(context: CliContext, model: string, settings: ModelSettings, mayCreate: boolean): Promise<boolean> {
   const client = context.client();
   try {
     await client.getModel(model);
+    if (Object.keys(settings).length > 0) await client.updateModel(model, settings);
     return false;
   } catch (error) {
     if (!isTesseraError(error) || error.code !== 'MODEL_NOT_FOUND' || !mayCreate) throw error;
   }
   try {
-    await client.createModel({ name: model, task });
+    await client.createModel({ name: model, ...settings });
   } catch (error) {
     if (isTesseraError(error) && error.code === 'MODEL_EXISTS') return false; // created meanwhile by someone else
     throw error;
   }
-  context.say(`model ${model} did not exist: created it${task ? ` (task ${task})` : ''}`);
+  context.say(`model ${model} did not exist: created it${settings.task ? ` (task ${settings.task})` : ''}`);
   return true;
 }
 

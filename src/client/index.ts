@@ -6,7 +6,8 @@
  * const client = new TesseraClient({ url: 'http://127.0.0.1:8080', key: 'tsk_…' });
  * console.log(await client.listModels());
  */
-export { TesseraClient } from './tessera-client.js';
+export { TesseraClient, type ImagePrediction } from './tessera-client.js';
+export type { ImageSource } from './image-source.js';
 export { TesseraError, isTesseraError, type TesseraErrorCode } from './tessera-error.js';
 export { encodeInferRequest, decodeInferResponse, type EncodedInferRequest } from './infer-codec.js';
 export type {

@@ -5,6 +5,7 @@ import {
   type ServerMetadata, type UpdateModelRequest, type VersionInfo,
 } from '../protocol/index.js';
 import { HttpTransport, segment } from './http-transport.js';
+import { imageBytes, type ImageSource } from './image-source.js';
 import { decodeInferResponse, encodeInferRequest } from './infer-codec.js';
 import { prepareUpload } from './upload-body.js';
 import type {
@@ -177,9 +178,25 @@ export class TesseraClient {
     return this.http.empty('POST', `/v2/repository/models/${segment(model)}/load`);
   }
 
-  /** Unloads a model's workers; it loads again on the next `loadModel`. */
+  /** Unloads a model's workers; it loads again on its next request (or `loadModel`). */
   unloadModel(model: string): Promise<void> {
     return this.http.empty('POST', `/v2/repository/models/${segment(model)}/unload`);
+  }
+
+  /**
+   * Classifies images with an image-classification model (`POST /predictions/{model}[/{version}]`): one list of
+   * `{label, index, probability}` per image, best first. Several images run as one batch.
+   *
+   * @example
+   * const [top] = await client.predictImage('vgg16', './cat.jpg', { topk: 5 });
+   */
+  async predictImage(model: string, images: ImageSource | ImageSource[], options: { topk?: number; version?: string | number; signal?: AbortSignal } = {}): Promise<ImagePrediction[][]> {
+    const list = Array.isArray(images) ? images : [images];
+    const path = `/predictions/${segment(model)}${options.version === undefined ? '' : `/${segment(String(options.version))}`}?topk=${options.topk ?? 5}`;
+    const body = new FormData();
+    for (const [i, image] of list.entries()) body.append('file', new Blob([await imageBytes(image) as Uint8Array<ArrayBuffer>]), `image-${i}`);
+    const answer = await this.http.json<{ predictions: ImagePrediction[] | ImagePrediction[][] }>('POST', path, { body, signal: options.signal });
+    return list.length === 1 ? [answer.predictions as ImagePrediction[]] : answer.predictions as ImagePrediction[][];
   }
 
   /** Inference statistics: of every model, of one model, or of one version. */
@@ -200,4 +217,11 @@ function aliasPath(model: string, alias: string): string {
 function v2ModelPath(model: string, version?: string | number): string {
   const base = `/v2/models/${segment(model)}`;
   return version === undefined || version === '' ? base : `${base}/versions/${segment(version)}`;
+}
+
+/** One class of an image prediction. */
+export interface ImagePrediction {
+  label: string;
+  index: number;
+  probability: number;
 }

@@ -20,7 +20,8 @@ export interface CreateModelRequest {
   name: string;
   task?: string;
   description?: string;
-  labels?: string[];
+  /** A label list, or "imagenet" for the built-in 1,000 ImageNet-1k class names. */
+  labels?: string[] | 'imagenet';
   preprocess?: Record<string, unknown>;
   runtime?: ModelRuntimeSettings;
 }

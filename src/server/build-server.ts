@@ -8,6 +8,7 @@ import { installJsonParser } from './json-body.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerManagementRoutes } from './routes/management-routes.js';
 import { registerOpsRoutes } from './routes/ops-routes.js';
+import { registerPredictionRoutes } from './routes/prediction-routes.js';
 import { registerRepositoryRoutes } from './routes/repository-routes.js';
 import { registerUploadRoutes } from './routes/upload-routes.js';
 import { registerV2Routes } from './routes/v2-routes.js';
@@ -56,5 +57,6 @@ export function buildServer(context: ServerContext, logger: PinoLogger): Fastify
   registerOpsRoutes(server, context);
   void server.register(async (scope) => registerUploadRoutes(scope, context));
   void server.register(async (scope) => registerV2Routes(scope, context));
+  void server.register(async (scope) => registerPredictionRoutes(scope, context));
   return server;
 }

@@ -45,6 +45,8 @@ const ROUTES: Record<string, Record<string, Operation>> = {
   },
   '/api/models/{name}/aliases/{alias}/rollback': { post: { summary: 'Move the alias back to its previous target (409 NO_PREVIOUS_TARGET).', ok: 'AliasInfo' } },
   '/api/models/{name}/aliases/{alias}/history': { get: { summary: 'Every move of the alias.', ok: '{"items": AliasHistoryEntry[]}' } },
+  '/predictions/{name}': { post: { summary: 'Classify an image (raw body, or multipart/form-data with several files as one batch); ?topk= (default 5).', body: 'binary', ok: '{"model", "version", "predictions": [{"label", "index", "probability"}]}' } },
+  '/predictions/{name}/{version}': { post: { summary: 'Classify an image with a version number or alias.', body: 'binary', ok: 'as /predictions/{name}' } },
   '/metrics': { get: { summary: 'Prometheus metrics.', ok: 'text/plain' } },
   '/docs': { get: { summary: 'This OpenAPI document (also at /docs/openapi.json).', ok: 'OpenAPI 3.1 JSON' } },
 };

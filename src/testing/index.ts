@@ -3,3 +3,5 @@ export * from './onnx-builder.js';
 export * from './hostile-onnx-models.js';
 export * from './onnx-parts.js';
 export * from './test-server.js';
+export * from './image-models.js';
+export * from './text-images.js';
