@@ -48,9 +48,11 @@ describe('management API', () => {
     assert.deepEqual(model.runtime, { instances: 1, timeoutMs: 5000 });
     assert.equal(model.latestVersion, null);
     await expectError(server.call('/api/models', json('POST', { name: 'resnet' })), 409, 'MODEL_EXISTS');
-    const patched = await (await server.call('/api/models/resnet', json('PATCH', { description: 'new', preprocess: { size: 224 } }))).json();
+    const patched = await (await server.call('/api/models/resnet', json('PATCH', { description: 'new', preprocess: { preset: 'torch' } }))).json();
     assert.equal(patched.description, 'new');
-    assert.deepEqual(patched.preprocess, { size: 224 });
+    assert.deepEqual(patched.preprocess, { preset: 'torch' });
+    await expectError(server.call('/api/models/resnet', json('PATCH', { preprocess: { preset: 'nope' } })), 400, 'INVALID_REQUEST');
+    await expectError(server.call('/api/models/resnet', json('PATCH', { labels: 'imagenets' })), 400, 'INVALID_REQUEST');
     const list = await (await server.call('/api/models')).json();
     assert.ok(list.items.some((m: any) => m.name === 'resnet'));
     assert.equal((await server.call('/api/models/resnet', { method: 'DELETE' })).status, 204);
