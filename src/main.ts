@@ -4,7 +4,8 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createApp, type TesseraApp } from './app/index.js';
 import { BUNDLED_MODELS, TEXT_ORIENTATION_LABELS } from './bundled/index.js';
 import { ConfigError, loadConfig, parseFlags, redactConfig, SETTINGS, type TesseraConfig } from './config/index.js';
@@ -16,6 +17,9 @@ import { ensureAdminKey, type AdminKeyOutcome } from './security/index.js';
 import { buildServer, createLogger, ServerMetrics } from './server/index.js';
 
 export const TESSERA_VERSION = '0.1.0';
+
+/** The sample image the start banner's curl classifies (kept in the repository). */
+const SAMPLE_IMAGE = relative(process.cwd(), fileURLToPath(new URL('../../examples/images/text-upright.png', import.meta.url)));
 
 export interface RunningServer {
   url: string;
@@ -86,8 +90,8 @@ function announceStart(announce: (line: string) => void, url: string, dataDir: s
   announce(`Models: ${models.length === 0 ? 'none yet (tessera push <model> <file.onnx>)' : models.map((m) => m.name).join(', ')}`);
   if (models.some((m) => m.name === 'text-orientation')) {
     const key = keys.source === 'configured' ? '$TESSERA_ADMIN_KEY' : `$(cat ${keys.keyFile})`;
-    announce('Try it:');
-    announce(`  curl -s -H "Authorization: Bearer ${key}" ${url}/v2/models/text-orientation`);
+    announce('Try it (a sample image of upright text; examples/images/ also has it upside down):');
+    announce(`  curl -s -H "Authorization: Bearer ${key}" -H 'content-type: image/png' --data-binary @${SAMPLE_IMAGE} ${url}/predictions/text-orientation`);
   }
 }
 

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { BUNDLED_MODELS } from '../src/bundled/index.js';
 import { TesseraClient } from '../src/client/index.js';
 import { loadConfig } from '../src/config/index.js';
@@ -55,7 +56,13 @@ describe('first start on an empty data folder', () => {
     assert.ok(Math.abs(probabilities[0] + probabilities[1] - 1) < 1e-4 && Math.abs(probabilities[2] + probabilities[3] - 1) < 1e-4);
     const top = await client.infer('text-orientation', [{ name: 'x', datatype: 'FP32', shape: [1, 3, 48, 192], data: image.subarray(0, 3 * 48 * 192) }], { outputs: [{ name: 'softmax_0.tmp_0', classification: 1 }] });
     assert.match(new TextDecoder().decode((top.outputs[0].data as Uint8Array[])[0]), /^0\.\d{6}:[01]:(0|180)$/);
-    assert.ok(lines.some((line) => line.includes('/v2/models/text-orientation')), 'the start banner shows how to call it');
+    const curl = lines.find((line) => line.includes('/predictions/text-orientation'));
+    assert.ok(curl?.includes('--data-binary @'), 'the start banner shows a ready curl with a sample image');
+    for (const [file, label] of [['text-upright.png', '0'], ['text-upside-down.png', '180']]) {
+      const image = await readFile(fileURLToPath(new URL(`../../examples/images/${file}`, import.meta.url)));
+      const [top] = await client.predictImage('text-orientation', image, { topk: 1 });
+      assert.equal(top[0].label, label, file);
+    }
   });
 
   it('keeps what is there on the next start, with the same key', async () => {
