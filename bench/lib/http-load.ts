@@ -14,6 +14,8 @@ export interface HttpTarget {
   method: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: Uint8Array;
+  /** Several pre-encoded bodies sent round-robin (instead of `body`). */
+  bodies?: Uint8Array[];
 }
 
 export interface ClosedLoopOptions {
@@ -53,14 +55,20 @@ interface Sender {
 function sender(target: HttpTarget, sockets: number): Sender {
   const agent = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
   const base = new URL(target.url);
-  const body = target.body === undefined ? undefined : Buffer.from(target.body.buffer, target.body.byteOffset, target.body.byteLength);
-  const headers: Record<string, string> = { ...target.headers };
-  if (body !== undefined) headers['content-length'] = String(body.byteLength);
-  const requestOptions: http.RequestOptions = {
-    agent, host: base.hostname, port: base.port, path: target.path, method: target.method, headers,
-  };
+  const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bodies = (target.bodies ?? (target.body === undefined ? [] : [target.body])).map(toBuffer);
+  const options = bodies.map((body): http.RequestOptions => ({
+    agent, host: base.hostname, port: base.port, path: target.path, method: target.method,
+    headers: { ...target.headers, 'content-length': String(body.byteLength) },
+  }));
+  if (bodies.length === 0) options.push({ agent, host: base.hostname, port: base.port, path: target.path, method: target.method, headers: { ...target.headers } });
+  let next = 0;
   return {
     send() {
+      const index = next;
+      next = (next + 1) % options.length;
+      const requestOptions = options[index];
+      const body = bodies[index];
       return new Promise((resolve, reject) => {
         const request = http.request(requestOptions, (response) => {
           const status = response.statusCode ?? 0;
