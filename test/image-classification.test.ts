@@ -16,7 +16,7 @@ import sharp from 'sharp';
 import { BUNDLED_MODELS } from '../src/bundled/index.js';
 import { imageToTensor, IMAGENET_LABELS, resolvePreprocess } from '../src/processing/index.js';
 import {
-  buildImageEchoModel, buildMlp, buildVggShapedModel, fontsAvailable, renderTextImage, sampleTexts, startTestServer,
+  buildImageEchoModel, buildMlp, buildVggShapedModel, fontsAvailable, pngDeclaringSize, renderTextImage, sampleTexts, startTestServer,
   TEST_ADMIN_KEY, type TestServer,
 } from '../src/testing/index.js';
 
@@ -148,7 +148,7 @@ describe('image classification', () => {
     assert.deepEqual([truncated.status, truncated.body.code], [400, 'INVALID_IMAGE']);
     const svg = await predict('vgg16', new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'), '', 'image/svg+xml');
     assert.deepEqual([svg.status, svg.body.code], [400, 'INVALID_IMAGE']);
-    const bomb = declaredSizePng(65535, 65535, await uniformPng(1, 1));
+    const bomb = await pngDeclaringSize(65535, 65535);
     assert.ok(bomb.length < 1024);
     const refused = await predict('vgg16', bomb);
     assert.deepEqual([refused.status, refused.body.code], [413, 'IMAGE_TOO_LARGE']);
@@ -174,21 +174,3 @@ describe('image classification', () => {
     assert.equal(typeof result.images[0].predictions[0].label, 'string');
   });
 });
-
-/** A real PNG whose header claims another size: the IHDR width/height are patched and its CRC recomputed. */
-function declaredSizePng(width: number, height: number, png: Buffer): Buffer {
-  const copy = Buffer.from(png);
-  copy.writeUInt32BE(width, 16);
-  copy.writeUInt32BE(height, 20);
-  copy.writeUInt32BE(crc32(copy.subarray(12, 29)), 29);
-  return copy;
-}
-
-function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}

@@ -10,6 +10,7 @@ import {
   decodeImage, IMAGENET_CLASS_NAMES, IMAGENET_LABELS, imageToTensor, PRESET_NAMES, resolveLabels, resolvePreprocess,
   sigmoid, softmax, topK, type PreprocessSettings, type PresetName,
 } from '../src/processing/index.js';
+import { pngDeclaringSize } from '../src/testing/index.js';
 import type { ErrorCode } from '../src/protocol/index.js';
 
 const MAX_PIXELS = 40_000_000;
@@ -255,22 +256,6 @@ describe('labels and post-processing', () => {
 });
 
 /** A valid 1×1 PNG whose IHDR claims 65535×65535 (CRC fixed), well under 1 KB. */
-async function pngClaiming(width: number, height: number): Promise<Uint8Array> {
-  const png = Buffer.from(await solid('png', 1, 1));
-  png.writeUInt32BE(width, 16);
-  png.writeUInt32BE(height, 20);
-  png.writeUInt32BE(crc32(png.subarray(12, 29)), 29); // CRC over "IHDR" + 13 data bytes
-  return png;
-}
-
-function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
 
 describe('refusals', () => {
   const options = { maxPixels: 1_000_000 };
@@ -286,7 +271,7 @@ describe('refusals', () => {
   });
 
   it('a tiny PNG declaring 65535×65535 is IMAGE_TOO_LARGE from its header, without allocating', async () => {
-    const bomb = await pngClaiming(65535, 65535);
+    const bomb = await pngDeclaringSize(65535, 65535);
     assert.ok(bomb.length < 1024);
     const before = process.memoryUsage().rss;
     const started = performance.now();

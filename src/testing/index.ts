@@ -5,3 +5,4 @@ export * from './onnx-parts.js';
 export * from './test-server.js';
 export * from './image-models.js';
 export * from './text-images.js';
+export * from './image-fixtures.js';
