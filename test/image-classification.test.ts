@@ -162,15 +162,22 @@ describe('image classification', () => {
     assert.equal((await predict('vgg16', await uniformPng(32, 32))).status, 200, 'still serving');
   });
 
-  it('`tessera predict` prints the top labels', async () => {
-    const file = join(server.dataDir, 'sample.png');
-    await writeFile(file, await uniformPng(40, 40));
+  it('`tessera push … --preset vgg --labels imagenet` then `tessera predict` prints the top-5 ImageNet labels', async () => {
+    const model = join(server.dataDir, 'vgg16.onnx');
+    const image = join(server.dataDir, 'cat.jpg');
+    await writeFile(model, buildVggShapedModel({ seed: 9 }));
+    await writeFile(image, await sharp({ create: { width: 300, height: 200, channels: 3, background: '#c08040' } }).jpeg().toBuffer());
     // Asynchronously: the server runs in this very process and must keep answering while the CLI waits.
-    const run = await promisify(execFile)(process.execPath, [CLI, 'predict', 'vgg16', file, '--topk', '2', '--json'], {
+    const cli = (args: string[]) => promisify(execFile)(process.execPath, [CLI, ...args], {
       env: { ...process.env, TESSERA_URL: server.url, TESSERA_KEY: TEST_ADMIN_KEY }, encoding: 'utf8',
     });
-    const result = JSON.parse(run.stdout);
-    assert.equal(result.images[0].predictions.length, 2);
-    assert.equal(typeof result.images[0].predictions[0].label, 'string');
+    await cli(['push', 'vgg-cli', model, '--task', 'image-classification', '--preset', 'vgg', '--labels', 'imagenet', '--alias', 'production']);
+    const stored = await server.client.getModel('vgg-cli');
+    assert.deepEqual([stored.task, stored.preprocess, stored.labels.length, stored.aliases], ['image-classification', { preset: 'vgg' }, 1000, { production: 1 }]);
+    const json = JSON.parse((await cli(['predict', 'vgg-cli', image, '--json'])).stdout);
+    assert.equal(json.images[0].predictions.length, 5);
+    assert.ok(json.images[0].predictions.every((p: any) => p.label === IMAGENET_LABELS[p.index]));
+    const human = (await cli(['predict', 'vgg-cli', image])).stdout;
+    assert.ok(human.includes(json.images[0].predictions[0].label));
   });
 });
