@@ -11,7 +11,7 @@ import { BUNDLED_MODELS, TEXT_ORIENTATION_LABELS } from './bundled/index.js';
 import { ConfigError, loadConfig, parseFlags, redactConfig, SETTINGS, type TesseraConfig } from './config/index.js';
 import type { Logger } from './core/index.js';
 import { openDatabase, REGISTRY_MIGRATIONS, runMigrations } from './db/index.js';
-import { CachingModelStore, FileArtifactStore, SqliteModelStore } from './registry/index.js';
+import { CachingModelStore, FileArtifactStore, lockDataDir, SqliteModelStore } from './registry/index.js';
 import { ModelRuntime } from './runtime/index.js';
 import { ensureAdminKey, type AdminKeyOutcome } from './security/index.js';
 import { buildServer, createLogger, ServerMetrics } from './server/index.js';
@@ -33,6 +33,7 @@ export interface RunningServer {
 export async function startServer(config: Readonly<TesseraConfig>, announce: (line: string) => void = () => {}): Promise<RunningServer> {
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const lock = await lockDataDir(dataDir);
   const pino = createLogger(config.logLevel);
   const logger = pino as unknown as Logger;
   const db = openDatabase(join(dataDir, 'tessera.db'));
@@ -62,6 +63,7 @@ export async function startServer(config: Readonly<TesseraConfig>, announce: (li
       await server.close();
       await app.close();
       db.close();
+      await lock.release();
     },
   };
 }

@@ -13,7 +13,7 @@ import { BUNDLED_MODELS } from '../src/bundled/index.js';
 import { TesseraClient } from '../src/client/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { startServer, type RunningServer } from '../src/main.js';
-import { buildInputControlledSlowModel, startTestServer } from '../src/testing/index.js';
+import { buildInputControlledSlowModel, spawnServerProcess, startTestServer } from '../src/testing/index.js';
 
 describe('first start on an empty data folder', () => {
   let dataDir = '';
@@ -63,6 +63,10 @@ describe('first start on an empty data folder', () => {
       const [top] = await client.predictImage('text-orientation', image, { topk: 1 });
       assert.equal(top[0].label, label, file);
     }
+  });
+
+  it('refuses a second server on the same data folder', async () => {
+    await assert.rejects(spawnServerProcess(dataDir), /in use by another tessera server/);
   });
 
   it('keeps what is there on the next start, with the same key', async () => {

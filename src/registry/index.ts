@@ -9,4 +9,5 @@ export { FileArtifactStore } from './file-artifact-store.js';
 export type { FileArtifactStoreOptions } from './file-artifact-store.js';
 export { resolveVersion, DEFAULT_ALIAS } from './resolve-version.js';
 export { ARTIFACT_ID_PATTERN } from './artifact-path.js';
+export { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 export { ROLLBACK_DEPTH } from './alias-stack.js';
