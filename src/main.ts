@@ -18,8 +18,6 @@ import { buildServer, createLogger, ServerMetrics } from './server/index.js';
 
 export const TESSERA_VERSION = '0.1.0';
 
-/** The sample image the start banner's curl classifies (kept in the repository). */
-const SAMPLE_IMAGE = relative(process.cwd(), fileURLToPath(new URL('../../examples/images/text-upright.png', import.meta.url)));
 
 export interface RunningServer {
   url: string;
@@ -92,8 +90,9 @@ function announceStart(announce: (line: string) => void, url: string, dataDir: s
   announce(`Models: ${models.length === 0 ? 'none yet (tessera push <model> <file.onnx>)' : models.map((m) => m.name).join(', ')}`);
   if (models.some((m) => m.name === 'text-orientation')) {
     const key = keys.source === 'configured' ? '$TESSERA_ADMIN_KEY' : `$(cat ${keys.keyFile})`;
+    const sample = relative(process.cwd(), fileURLToPath(new URL('../../examples/images/text-upright.png', import.meta.url)));
     announce('Try it (a sample image of upright text; examples/images/ also has it upside down):');
-    announce(`  curl -s -H "Authorization: Bearer ${key}" -H 'content-type: image/png' --data-binary @${SAMPLE_IMAGE} ${url}/predictions/text-orientation`);
+    announce(`  curl -s -H "Authorization: Bearer ${key}" -H 'content-type: image/png' --data-binary @${sample} ${url}/predictions/text-orientation`);
   }
 }
 

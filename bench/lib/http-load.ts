@@ -88,8 +88,19 @@ function sender(target: HttpTarget, sockets: number): Sender {
 /** N lanes, each sending its next request as soon as the previous one is answered. */
 export async function closedLoop(target: HttpTarget, options: ClosedLoopOptions): Promise<LoadResult> {
   const client = sender(target, options.concurrency);
-  const start = performance.now();
-  const measureFrom = start + options.warmupMs;
+  try {
+    return await measureClosedLoop(() => client.send(), options);
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * The closed-loop measurement any client shares: `concurrency` lanes call `send` back to back; answers completed
+ * inside the window after the warm-up count (non-200 answers and exceptions count as errors).
+ */
+export async function measureClosedLoop(send: () => Promise<{ status: number; snippet?: string }>, options: ClosedLoopOptions): Promise<LoadResult> {
+  const measureFrom = performance.now() + options.warmupMs;
   const measureTo = measureFrom + options.durationMs;
   const completions: number[] = [];
   const latenciesMs: number[] = [];
@@ -100,8 +111,8 @@ export async function closedLoop(target: HttpTarget, options: ClosedLoopOptions)
       const sent = performance.now();
       let ok = true;
       try {
-        const answer = await client.send();
-        if (answer.status !== 200) { ok = false; firstError ??= `HTTP ${answer.status}: ${answer.snippet}`; }
+        const answer = await send();
+        if (answer.status !== 200) { ok = false; firstError ??= `HTTP ${answer.status}: ${answer.snippet ?? ''}`; }
       } catch (error) {
         ok = false;
         firstError ??= (error as Error).message;
@@ -114,13 +125,11 @@ export async function closedLoop(target: HttpTarget, options: ClosedLoopOptions)
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, lane));
-  client.close();
   completions.sort((a, b) => a - b);
   const rate = completions.length >= 2 ? ((completions.length - 1) * 1000) / (completions[completions.length - 1] - completions[0]) : NaN;
   return { completions: completions.length, rate, latenciesMs, errors, ...(firstError !== undefined ? { firstError } : {}) };
 }
 
-/** One request at a time with a pause between them; records each latency. */
 export async function probe(target: HttpTarget, options: ProbeOptions): Promise<LoadResult> {
   const client = sender(target, 1);
   const start = performance.now();

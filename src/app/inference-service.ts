@@ -3,6 +3,7 @@ import type { ModelMetadata, ModelStatistics } from '../protocol/index.js';
 import { resolveVersion, type ModelRecord, type VersionRecord } from '../registry/index.js';
 import type { AppContext } from './app-context.js';
 import { classify } from './classification.js';
+import { expandImageInputs } from './image-inputs.js';
 import { checkInputs, checkOutputs, type RequestedOutput } from './input-check.js';
 import type { ModelService } from './model-service.js';
 import { StatisticsRecorder } from './statistics-recorder.js';
@@ -34,10 +35,6 @@ export interface InferenceEvent {
   computeSeconds?: number;
 }
 
-export interface ImageInputExpander {
-  expandImageInputs(model: ModelRecord, version: VersionRecord, inputs: Tensor[]): Promise<Tensor[]>;
-}
-
 export interface InferenceObserver {
   observe(event: InferenceEvent): void;
 }
@@ -45,8 +42,6 @@ export interface InferenceObserver {
 /** Running models: version resolution, signature checks, on-demand loading, classification and statistics. */
 export class InferenceService {
   readonly statistics = new StatisticsRecorder();
-  /** Set by createApp: decodes BYTES image inputs for image-classification models. */
-  images: ImageInputExpander | undefined;
 
   constructor(private readonly context: AppContext, private readonly models: ModelService, private readonly observer: InferenceObserver) {}
 
@@ -60,7 +55,7 @@ export class InferenceService {
     const started = process.hrtime.bigint();
     const { model, version } = this.resolve(call.model, call.version);
     try {
-      const inputs = this.images ? await this.images.expandImageInputs(model, version, call.inputs) : call.inputs;
+      const inputs = await expandImageInputs(this.context, model, version, call.inputs);
       checkInputs(version.inputs, inputs);
       checkOutputs(version.outputs, call.outputs);
       const key = await ensureLoaded(this.context, model, version);

@@ -27,7 +27,6 @@ export function createApp(context: AppContext, observer: InferenceObserver): Tes
   const inference = new InferenceService(context, models, observer);
   const repository = new RepositoryService(context, models, inference);
   const images = new ImageService(context, inference);
-  inference.images = images;
   return {
     models, versions, aliases, inference, repository, images,
     async recover() {

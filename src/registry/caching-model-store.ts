@@ -20,7 +20,6 @@ export class CachingModelStore implements ModelStore {
   }
 
   private write<T>(change: () => T): T {
-    this.cache.clear();
     try {
       return change();
     } finally {

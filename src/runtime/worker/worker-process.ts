@@ -88,7 +88,6 @@ export class WorkerProcess {
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.post({ type: 'release' });
     const timer = setTimeout(() => this.kill('stopped'), graceMs);
-    this.child.once('message', (message: FromWorker) => { if (message.type === 'released') this.child.disconnect(); });
     await exited;
     clearTimeout(timer);
   }
@@ -116,6 +115,7 @@ export class WorkerProcess {
     if (message.type === 'loaded') this.loadWaiter?.resolve(message);
     else if (message.type === 'load-failed') this.loadWaiter?.reject(new ServingError('MODEL_VALIDATION_FAILED', `onnxruntime could not load the model: ${message.message}`));
     else if (message.type === 'result' || message.type === 'run-failed') this.settle(message);
+    else if (message.type === 'released' && this.child.connected) this.child.disconnect();
   }
 
   private settle(message: Extract<FromWorker, { type: 'result' | 'run-failed' }>): void {
