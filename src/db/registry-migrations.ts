@@ -76,4 +76,102 @@ CREATE TABLE server_settings (
 );
 `,
   }),
+  Object.freeze({
+    version: 3,
+    name: 'tenants-and-security',
+    sql: `
+-- Tenancy: models.name now holds the qualified name "tenant/model" (still UNIQUE), so every lookup is scoped by
+-- construction; models.tenant repeats the tenant for filtering. Existing models move into the "default" tenant.
+CREATE TABLE tenants (
+  name TEXT PRIMARY KEY,
+  limits_json TEXT NOT NULL DEFAULT '{}',
+  created_at TEXT NOT NULL,
+  deleted_at TEXT
+);
+INSERT INTO tenants (name, created_at) VALUES ('default', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+
+UPDATE models SET name = 'default/' || name;
+ALTER TABLE models ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
+ALTER TABLE models ADD COLUMN visibility TEXT NOT NULL DEFAULT 'private' CHECK (visibility IN ('private', 'shared', 'public'));
+ALTER TABLE models ADD COLUMN shared_with_json TEXT NOT NULL DEFAULT '[]';
+CREATE INDEX models_by_tenant ON models (tenant, name);
+
+-- versions gains the CORRUPT state and the wrapped data key of an encrypted artifact (NULL: stored in plain text).
+CREATE TABLE versions_v3 (
+  id INTEGER PRIMARY KEY,
+  model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  version INTEGER NOT NULL CHECK (version >= 1),
+  sha256 TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL CHECK (size_bytes >= 0),
+  artifact_id TEXT,
+  state TEXT NOT NULL CHECK (state IN ('VALIDATING', 'READY', 'FAILED', 'CORRUPT')),
+  error TEXT,
+  inputs_json TEXT NOT NULL DEFAULT '[]',
+  outputs_json TEXT NOT NULL DEFAULT '[]',
+  created_at TEXT NOT NULL,
+  encryption_json TEXT,
+  UNIQUE (model_id, version)
+);
+INSERT INTO versions_v3 (id, model_id, version, sha256, size_bytes, artifact_id, state, error, inputs_json, outputs_json, created_at)
+  SELECT id, model_id, version, sha256, size_bytes, artifact_id, state, error, inputs_json, outputs_json, created_at FROM versions;
+DROP TABLE versions;
+ALTER TABLE versions_v3 RENAME TO versions;
+CREATE INDEX versions_by_state ON versions (state);
+
+-- API keys: "tsk_<id>_<secret>"; only HMAC-SHA-256(pepper, secret) is stored. A rotation keeps the previous digest
+-- valid until previous_expires_at.
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL REFERENCES tenants(name),
+  name TEXT NOT NULL,
+  scopes_json TEXT NOT NULL,
+  models_json TEXT,
+  limits_json TEXT NOT NULL DEFAULT '{}',
+  secret_digest TEXT NOT NULL,
+  previous_digest TEXT,
+  previous_expires_at TEXT,
+  expires_at TEXT,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  revoked_at TEXT,
+  last_used_at TEXT
+);
+CREATE INDEX api_keys_by_tenant ON api_keys (tenant, created_at);
+
+-- Audit: append-only (triggers refuse UPDATE and DELETE), hash-chained: hash = sha256(prev_hash || canonical record).
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  tenant TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  details_json TEXT NOT NULL DEFAULT '{}',
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_by_tenant ON audit_log (tenant, seq);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+-- Usage per tenant, key, model, version and UTC day. Deltas are added in one transaction per flush.
+CREATE TABLE usage_daily (
+  day TEXT NOT NULL,
+  tenant TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  model TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  requests INTEGER NOT NULL DEFAULT 0,
+  errors INTEGER NOT NULL DEFAULT 0,
+  bytes_in INTEGER NOT NULL DEFAULT 0,
+  bytes_out INTEGER NOT NULL DEFAULT 0,
+  queue_ms REAL NOT NULL DEFAULT 0,
+  compute_ms REAL NOT NULL DEFAULT 0,
+  PRIMARY KEY (day, tenant, key_id, model, version)
+);
+CREATE INDEX usage_by_tenant_day ON usage_daily (tenant, day);
+`,
+  }),
 ]);

@@ -6,3 +6,4 @@ export * from './tensor.js';
 export * from './wire-error.js';
 export * from './binary-tensors.js';
 export * from './json-tensors.js';
+export * from './security.js';

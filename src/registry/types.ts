@@ -117,19 +117,59 @@ export interface ModelStore {
 
 export interface StoredArtifact {
   artifactId: string;
+  /** SHA-256 of the plain model bytes (identity and integrity, whether or not the file is encrypted). */
   sha256: string;
+  /** Size of the plain model bytes. */
   sizeBytes: number;
+  /** The sealed data key of an encrypted artifact (opaque JSON text, kept in the version row); null in plain text. */
+  envelope: string | null;
+}
+
+/** Who owns an artifact; an encrypted artifact is bound to it (with its own id and each chunk's position). */
+export interface ArtifactOwner {
+  tenant: string;
+  modelId: number;
+}
+
+/** How to read one artifact back. */
+export interface ArtifactLocator {
+  artifactId: string;
+  sha256: string;
+  envelope: string | null;
+  owner: ArtifactOwner;
+}
+
+/**
+ * Encrypts artifacts as they stream to disk and decrypts them into memory. Implemented outside the registry (by the
+ * security module) and handed to the artifact store by the composition root.
+ */
+export interface ArtifactCipher {
+  /** Starts sealing one artifact: `update` returns ciphertext ready to write, `final` the rest and the envelope. */
+  seal(owner: ArtifactOwner, artifactId: string): ArtifactSealing;
+  /** Decrypts a whole stored file; throws ARTIFACT_CORRUPT on any tag, position or key mismatch. */
+  open(stored: Uint8Array, envelope: string, owner: ArtifactOwner, artifactId: string): Uint8Array;
+}
+
+export interface ArtifactSealing {
+  update(plain: Uint8Array): Uint8Array[];
+  final(): { chunks: Uint8Array[]; envelope: string };
 }
 
 /**
  * Model files on disk under paths built from server ids only.
- * `write` streams to a temp file while hashing, then fsync → rename → fsync of the folder.
+ * `write` streams to a temp file while hashing, then fsync → rename → fsync of the folder. With a cipher, the file
+ * holds ciphertext only; plaintext never touches the disk.
  */
 export interface ArtifactStore {
+  /** True when new artifacts are written encrypted. */
+  readonly encrypted: boolean;
   /** Throws MODEL_TOO_LARGE past `maxBytes` (the temp file is removed), STORAGE_FULL on ENOSPC. */
-  write(source: AsyncIterable<Uint8Array>, options: { maxBytes: number }): Promise<StoredArtifact>;
-  /** Reads the whole file and checks its sha256; ARTIFACT_CORRUPT on mismatch or a missing file. */
-  read(artifactId: string, expectedSha256: string): Promise<Uint8Array>;
+  write(source: AsyncIterable<Uint8Array>, options: { maxBytes: number; owner: ArtifactOwner }): Promise<StoredArtifact>;
+  /**
+   * Reads the whole file (decrypting it in memory when it has an envelope) and checks its sha256. ARTIFACT_CORRUPT on
+   * a mismatch, a failed tag or a missing file; MASTER_KEY_REQUIRED for an encrypted artifact without a cipher.
+   */
+  read(locator: ArtifactLocator): Promise<Uint8Array>;
   delete(artifactId: string): Promise<void>;
   /** Removes temp files and artifacts no row references; returns how many files were removed. */
   removeOrphans(referenced: ReadonlySet<string>): Promise<number>;
