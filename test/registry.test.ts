@@ -8,6 +8,9 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { parseVersionRef } from '../src/core/index.js';
 import { REGISTRY_MIGRATIONS, openDatabase, runMigrations, type SqlDatabase } from '../src/db/index.js';
 import { CachingModelStore, FileArtifactStore, SqliteModelStore, resolveVersion, type ModelStore, type NewVersion } from '../src/registry/index.js';
+import type { ArtifactCipher, StoredArtifact } from '../src/registry/types.js';
+import { createArtifactCipher, generateMasterKeyText, parseMasterKey } from '../src/security/index.js';
+import { buildMlp } from '../src/testing/onnx-builder.js';
 
 /** Asserts that `fn` throws (or rejects with) a ServingError-like object with `code`. */
 async function rejectsWith(fn: () => unknown, code: string, message?: RegExp): Promise<void> {
@@ -214,20 +217,30 @@ for (const [label, makeStore] of STORES) describe(label, () => {
   });
 });
 
-describe('FileArtifactStore', () => {
+const OWNER = { tenant: 'default', modelId: 1 };
+const locator = (stored: StoredArtifact, owner = OWNER) => ({ artifactId: stored.artifactId, sha256: stored.sha256, envelope: stored.envelope, owner });
+
+async function* chunks(count: number, size: number): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < count; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    yield new Uint8Array(size).fill(i % 256);
+  }
+}
+
+async function* pieces(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  for (let offset = 0; offset < bytes.byteLength; offset += size) yield bytes.slice(offset, offset + size);
+}
+
+const newCipher = (chunkSize?: number): ArtifactCipher => createArtifactCipher(parseMasterKey(generateMasterKeyText()), { chunkSize });
+
+for (const [label, makeCipher] of [['FileArtifactStore', () => undefined], ['FileArtifactStore (encrypted)', () => newCipher(1000)]] as const) describe(label, () => {
   let root: string;
   let artifacts: FileArtifactStore;
   beforeEach(async () => {
     root = await mkdtemp(join(dir, 'artifacts-'));
-    artifacts = new FileArtifactStore({ root });
+    artifacts = new FileArtifactStore({ root, cipher: makeCipher() });
   });
 
-  async function* chunks(count: number, size: number): AsyncGenerator<Uint8Array> {
-    for (let i = 0; i < count; i++) {
-      await new Promise((resolve) => setImmediate(resolve));
-      yield new Uint8Array(size).fill(i % 256);
-    }
-  }
   const expected = (count: number, size: number) => {
     const hash = createHash('sha256');
     for (let i = 0; i < count; i++) hash.update(new Uint8Array(size).fill(i % 256));
@@ -235,14 +248,22 @@ describe('FileArtifactStore', () => {
   };
 
   it('round-trips a multi-chunk upload with its sha256', async () => {
-    const stored = await artifacts.write(chunks(20, 4096), { maxBytes: 1 << 20 });
+    const stored = await artifacts.write(chunks(20, 4096), { maxBytes: 1 << 20, owner: OWNER });
     assert.match(stored.artifactId, /^[0-9a-f]{32}$/);
     assert.equal(stored.sizeBytes, 20 * 4096);
     assert.equal(stored.sha256, expected(20, 4096));
-    const bytes = await artifacts.read(stored.artifactId, stored.sha256);
+    assert.equal(stored.envelope === null, !artifacts.encrypted);
+    const bytes = await artifacts.read(locator(stored));
     assert.equal(bytes.byteLength, 20 * 4096);
+    assert.equal(createHash('sha256').update(bytes).digest('hex'), stored.sha256);
     assert.deepEqual(await readdir(join(root, 'tmp')), []);
     assert.deepEqual(await readdir(join(root, stored.artifactId.slice(0, 2))), [`${stored.artifactId}.onnx`]);
+  });
+
+  it('round-trips an empty upload', async () => {
+    const stored = await artifacts.write(chunks(0, 1), { maxBytes: 10, owner: OWNER });
+    assert.equal(stored.sizeBytes, 0);
+    assert.equal((await artifacts.read(locator(stored))).byteLength, 0);
   });
 
   it('refuses an upload past maxBytes and leaves no temp file', async () => {
@@ -253,7 +274,7 @@ describe('FileArtifactStore', () => {
         for (;;) { pulled++; yield new Uint8Array(1000); }
       } finally { finished = true; }
     }
-    await rejectsWith(() => artifacts.write(endless(), { maxBytes: 2500 }), 'MODEL_TOO_LARGE', /2500 bytes/);
+    await rejectsWith(() => artifacts.write(endless(), { maxBytes: 2500, owner: OWNER }), 'MODEL_TOO_LARGE', /2500 bytes/);
     assert.equal(pulled, 3);
     assert.equal(finished, true);
     assert.deepEqual(await readdir(join(root, 'tmp')), []);
@@ -262,32 +283,34 @@ describe('FileArtifactStore', () => {
 
   it('destroys a stream source that goes past maxBytes', async () => {
     const body = new Readable({ read() { this.push(Buffer.alloc(1000)); } });
-    await rejectsWith(() => artifacts.write(body, { maxBytes: 1500 }), 'MODEL_TOO_LARGE');
+    await rejectsWith(() => artifacts.write(body, { maxBytes: 1500, owner: OWNER }), 'MODEL_TOO_LARGE');
     assert.equal(body.destroyed, true);
     assert.deepEqual(await readdir(join(root, 'tmp')), []);
   });
 
-  it('reports a flipped byte or a missing file as ARTIFACT_CORRUPT', async () => {
-    const stored = await artifacts.write(chunks(3, 100), { maxBytes: 1000 });
+  it('reports a flipped byte or a missing file as ARTIFACT_CORRUPT, without paths', async () => {
+    const stored = await artifacts.write(chunks(3, 100), { maxBytes: 1000, owner: OWNER });
     const path = join(root, stored.artifactId.slice(0, 2), `${stored.artifactId}.onnx`);
     const bytes = await readFile(path);
     bytes[150] ^= 0xff;
     await writeFile(path, bytes);
-    await rejectsWith(() => artifacts.read(stored.artifactId, stored.sha256), 'ARTIFACT_CORRUPT', new RegExp(stored.artifactId));
+    await rejectsWith(() => artifacts.read(locator(stored)), 'ARTIFACT_CORRUPT', new RegExp(stored.artifactId));
+    await assert.rejects(artifacts.read(locator(stored)), (error: Error) => !error.message.includes(root));
     await artifacts.delete(stored.artifactId);
-    await rejectsWith(() => artifacts.read(stored.artifactId, stored.sha256), 'ARTIFACT_CORRUPT', /missing/);
+    await rejectsWith(() => artifacts.read(locator(stored)), 'ARTIFACT_CORRUPT', /missing/);
+    await assert.rejects(artifacts.read(locator(stored)), (error: Error) => !error.message.includes(root) && !error.message.includes('.onnx'));
     await artifacts.delete(stored.artifactId); // deleting twice is fine
   });
 
   it('removes orphans and temp files but keeps referenced artifacts', async () => {
-    const kept = await artifacts.write(chunks(1, 10), { maxBytes: 100 });
-    const orphan = await artifacts.write(chunks(1, 10), { maxBytes: 100 });
+    const kept = await artifacts.write(chunks(1, 10), { maxBytes: 100, owner: OWNER });
+    const orphan = await artifacts.write(chunks(1, 10), { maxBytes: 100, owner: OWNER });
     await writeFile(join(root, 'tmp', `${'d'.repeat(32)}.onnx.part`), 'half');
     await mkdir(join(root, 'ee'));
     await writeFile(join(root, 'ee', 'notes.txt'), 'not an artifact');
     assert.equal(await artifacts.removeOrphans(new Set([kept.artifactId])), 2);
-    await artifacts.read(kept.artifactId, kept.sha256);
-    await rejectsWith(() => artifacts.read(orphan.artifactId, orphan.sha256), 'ARTIFACT_CORRUPT');
+    await artifacts.read(locator(kept));
+    await rejectsWith(() => artifacts.read(locator(orphan)), 'ARTIFACT_CORRUPT');
     assert.deepEqual(await readdir(join(root, 'tmp')), []);
     assert.deepEqual(await readdir(join(root, 'ee')), ['notes.txt']);
     assert.equal(await new FileArtifactStore({ root: join(root, 'absent') }).removeOrphans(new Set()), 0);
@@ -295,8 +318,81 @@ describe('FileArtifactStore', () => {
 
   it('refuses ids that are not 32 lower-case hex characters', async () => {
     for (const id of ['../../etc/passwd', 'A'.repeat(32), 'a'.repeat(31), `${'a'.repeat(32)}/x`, '']) {
-      await rejectsWith(() => artifacts.read(id, 'x'), 'INTERNAL', /32 lower-case hex/);
+      await rejectsWith(() => artifacts.read({ artifactId: id, sha256: 'x', envelope: null, owner: OWNER }), 'INTERNAL', /32 lower-case hex/);
       await rejectsWith(() => artifacts.delete(id), 'INTERNAL');
     }
+  });
+});
+
+describe('FileArtifactStore with a master key', () => {
+  const model = buildMlp({ inputSize: 16, hidden: 32, outputSize: 5, seed: 3 });
+  const ONNX_STRINGS = ['tessera-testing', 'MatMul', 'Softmax', 'Relu', 'probabilities', 'h1_biased', 'input'];
+  let root: string;
+  let cipher: ArtifactCipher;
+  let encrypted: FileArtifactStore;
+  const fileOf = (stored: StoredArtifact) => join(root, stored.artifactId.slice(0, 2), `${stored.artifactId}.onnx`);
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(dir, 'encrypted-'));
+    cipher = newCipher(256);
+    encrypted = new FileArtifactStore({ root, cipher });
+  });
+
+  it('the test model really contains the strings looked for', () => {
+    assert.ok(model.byteLength > 5 * 256, `model of ${model.byteLength} bytes spans several chunks`);
+    for (const text of ONNX_STRINGS) assert.ok(Buffer.from(model).includes(text), text);
+  });
+
+  it('writes only ciphertext and reads back the exact model bytes', async () => {
+    assert.equal(encrypted.encrypted, true);
+    const stored = await encrypted.write(pieces(model, 100), { maxBytes: 1 << 20, owner: OWNER });
+    assert.equal(stored.sizeBytes, model.byteLength);
+    assert.equal(stored.sha256, createHash('sha256').update(model).digest('hex'));
+    assert.ok(stored.envelope !== null);
+    const onDisk = await readFile(fileOf(stored));
+    assert.equal(onDisk.subarray(0, 4).toString('latin1'), 'TSRA');
+    const windows = new Set<string>();
+    for (let i = 0; i + 32 <= model.byteLength; i++) windows.add(Buffer.from(model.subarray(i, i + 32)).toString('latin1'));
+    for (let i = 0; i + 32 <= onDisk.byteLength; i++) assert.ok(!windows.has(onDisk.subarray(i, i + 32).toString('latin1')), `plaintext window at ${i}`);
+    for (const text of ONNX_STRINGS) assert.ok(!onDisk.includes(text), `"${text}" is visible on disk`);
+    assert.deepEqual(await readdir(join(root, 'tmp')), []);
+    assert.deepEqual(Buffer.from(await encrypted.read(locator(stored))), Buffer.from(model));
+  });
+
+  it('refuses a flipped byte anywhere in the file', async () => {
+    const stored = await encrypted.write(pieces(model, 1000), { maxBytes: 1 << 20, owner: OWNER });
+    const original = await readFile(fileOf(stored));
+    for (const at of [0, 5, 10, 20, 300, original.byteLength - 1]) {
+      const damaged = Buffer.from(original);
+      damaged[at] ^= 0x01;
+      await writeFile(fileOf(stored), damaged);
+      await rejectsWith(() => encrypted.read(locator(stored)), 'ARTIFACT_CORRUPT', new RegExp(stored.artifactId));
+    }
+    await writeFile(fileOf(stored), original.subarray(0, original.byteLength - 1));
+    await rejectsWith(() => encrypted.read(locator(stored)), 'ARTIFACT_CORRUPT');
+    await writeFile(fileOf(stored), original);
+    assert.equal((await encrypted.read(locator(stored))).byteLength, model.byteLength);
+  });
+
+  it('refuses another owner, a swapped envelope and another master key', async () => {
+    const stored = await encrypted.write(pieces(model, 1000), { maxBytes: 1 << 20, owner: OWNER });
+    const other = await encrypted.write(pieces(model, 1000), { maxBytes: 1 << 20, owner: OWNER });
+    await rejectsWith(() => encrypted.read(locator(stored, { tenant: 'other', modelId: 1 })), 'ARTIFACT_CORRUPT');
+    await rejectsWith(() => encrypted.read(locator(stored, { tenant: 'default', modelId: 2 })), 'ARTIFACT_CORRUPT');
+    await rejectsWith(() => encrypted.read({ ...locator(stored), envelope: other.envelope }), 'ARTIFACT_CORRUPT');
+    const elsewhere = new FileArtifactStore({ root, cipher: newCipher(256) });
+    await rejectsWith(() => elsewhere.read(locator(stored)), 'ARTIFACT_CORRUPT', /sealed with master key [0-9a-f]{16}, this server has [0-9a-f]{16}/);
+  });
+
+  it('needs a master key for encrypted artifacts and still reads plain ones', async () => {
+    const stored = await encrypted.write(pieces(model, 1000), { maxBytes: 1 << 20, owner: OWNER });
+    const plainStore = new FileArtifactStore({ root });
+    assert.equal(plainStore.encrypted, false);
+    await rejectsWith(() => plainStore.read(locator(stored)), 'MASTER_KEY_REQUIRED', new RegExp(stored.artifactId));
+    const plain = await plainStore.write(pieces(model, 1000), { maxBytes: 1 << 20, owner: OWNER });
+    assert.equal(plain.envelope, null);
+    assert.deepEqual(Buffer.from(await readFile(fileOf(plain))), Buffer.from(model));
+    assert.deepEqual(Buffer.from(await encrypted.read(locator(plain))), Buffer.from(model));
+    await rejectsWith(() => encrypted.read({ ...locator(plain), envelope: stored.envelope }), 'ARTIFACT_CORRUPT');
   });
 });

@@ -7,6 +7,8 @@ import type { InferenceService } from './inference-service.js';
 export interface ImagePredictions {
   model: string;
   version: number;
+  queueMs: number;
+  computeMs: number;
   /** One list per image, best first. */
   predictions: ClassScore[][];
 }
@@ -21,15 +23,16 @@ const MAX_IMAGES = 64;
 export class ImageService {
   constructor(private readonly context: AppContext, private readonly inference: InferenceService) {}
 
-  async predict(modelName: string, version: string | undefined, images: Uint8Array[], topk: number): Promise<ImagePredictions> {
+  /** `modelName` is qualified (`tenant/model`, access checked); `lane` is the calling tenant. */
+  async predict(modelName: string, version: string | undefined, images: Uint8Array[], topk: number, lane?: string): Promise<ImagePredictions> {
     if (images.length === 0 || images.length > MAX_IMAGES) fail('INVALID_REQUEST', `Send from 1 to ${MAX_IMAGES} images.`);
     const resolved = this.inference.resolve(modelName, version);
     const settings = resolvePreprocess(resolved.model.preprocess, resolved.version.inputs);
     const tensor = await imagesToTensor(this.context, images, settings);
     const output = resolved.version.outputs[0]?.name ?? fail('IMAGE_INPUT_UNSUPPORTED', 'The model has no output to read classes from.');
     const outcome = await this.inference.infer({
-      model: modelName, version: String(resolved.version.version), inputs: [tensor], outputs: [{ name: output }],
+      model: modelName, version: String(resolved.version.version), inputs: [tensor], outputs: [{ name: output }], lane,
     });
-    return { model: outcome.model, version: outcome.version, predictions: topK(outcome.outputs[0], topk, resolved.model.labels, settings.activation) };
+    return { model: outcome.model, version: outcome.version, queueMs: outcome.queueMs, computeMs: outcome.computeMs, predictions: topK(outcome.outputs[0], topk, resolved.model.labels, settings.activation) };
   }
 }

@@ -10,7 +10,10 @@ import { StatisticsRecorder } from './statistics-recorder.js';
 import { ensureLoaded, runtimeKey } from './version-loader.js';
 
 export interface InferCall {
+  /** Qualified `tenant/model`, access already checked. */
   model: string;
+  /** The calling tenant: the fairness lane of the model's queue. */
+  lane?: string;
   /** A version number or alias from the path; absent → `production` alias, else newest READY version. */
   version?: string;
   inputs: Tensor[];
@@ -22,6 +25,8 @@ export interface InferOutcome {
   model: string;
   version: number;
   outputs: Tensor[];
+  queueMs: number;
+  computeMs: number;
 }
 
 /** One finished request, for metrics. */
@@ -59,7 +64,7 @@ export class InferenceService {
       checkInputs(version.inputs, inputs);
       checkOutputs(version.outputs, call.outputs);
       const key = await ensureLoaded(this.context, model, version);
-      const result = await this.context.runtime.infer(key, inputs, call.outputs.map((output) => output.name));
+      const result = await this.context.runtime.infer(key, inputs, call.outputs.map((output) => output.name), call.lane);
       const outputs = result.outputs.map((tensor, i) => {
         const k = call.outputs[i]?.classification;
         return k === undefined ? tensor : classify(tensor, k, model.labels);
@@ -67,7 +72,7 @@ export class InferenceService {
       const totalNs = Number(process.hrtime.bigint() - started);
       this.statistics.success(version, { batchSize: batchSizeOf(inputs), totalNs, queueNs: result.queueNs, computeNs: result.computeNs });
       this.observer.observe({ model: model.name, version: String(version.version), outcome: 'success', totalSeconds: totalNs / 1e9, queueSeconds: result.queueNs / 1e9, computeSeconds: result.computeNs / 1e9 });
-      return { model: model.name, version: version.version, outputs };
+      return { model: model.name, version: version.version, outputs, queueMs: result.queueNs / 1e6, computeMs: result.computeNs / 1e6 };
     } catch (error) {
       const totalNs = Number(process.hrtime.bigint() - started);
       this.statistics.failure(version, totalNs);
@@ -98,10 +103,12 @@ export class InferenceService {
     return resolved.version.state === 'READY' && (loaded === undefined || loaded.state === 'READY' || loaded.state === 'LOADING');
   }
 
-  stats(modelName?: string, version?: string): ModelStatistics[] {
-    if (modelName === undefined) {
-      return this.context.store.listModels().flatMap((model) => this.statsOfModel(model.name));
-    }
+  /** Statistics of every READY version of these models (the ones the caller may see). */
+  statsOf(models: readonly ModelRecord[]): ModelStatistics[] {
+    return models.flatMap((model) => this.statsOfModel(model.name));
+  }
+
+  stats(modelName: string, version?: string): ModelStatistics[] {
     if (version === undefined) return this.statsOfModel(this.models.require(modelName).name);
     const resolved = this.resolve(modelName, version);
     return this.statistics.report([resolved.version]);

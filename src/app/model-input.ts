@@ -1,19 +1,24 @@
-import { fail } from '../core/index.js';
+import { assertTenantName, fail } from '../core/index.js';
 import { parsePreprocessFields, resolveLabels } from '../processing/index.js';
-import type { ModelRuntimeSettings } from '../protocol/index.js';
-import type { ModelPatch, NewModel } from '../registry/index.js';
+import type { ModelRuntimeSettings, Visibility } from '../protocol/index.js';
+import type { ModelPatch } from '../registry/index.js';
 
 /**
  * Checks management bodies field by field. Unknown fields are refused (no mass assignment: a client can never set
  * ids, hashes, states or paths).
  */
 
-const MODEL_FIELDS = new Set(['name', 'task', 'description', 'labels', 'preprocess', 'runtime']);
+const MODEL_FIELDS = new Set(['name', 'task', 'description', 'labels', 'preprocess', 'runtime', 'visibility', 'sharedWith']);
+const VISIBILITIES: readonly Visibility[] = ['private', 'shared', 'public'];
+const MAX_SHARED_TENANTS = 100;
+
+/** A create body: the name as given (bare, or `tenant/model`), and the settings. */
+export type CreateModelInput = Required<Omit<ModelPatch, 'visibility' | 'sharedWith'>> & Pick<ModelPatch, 'visibility' | 'sharedWith'> & { name: string };
 const RUNTIME_FIELDS: Record<keyof ModelRuntimeSettings, [number, number]> = {
   instances: [1, 16], intraOpThreads: [0, 64], timeoutMs: [10, 3_600_000],
 };
 
-export function parseCreateModel(body: unknown): NewModel {
+export function parseCreateModel(body: unknown): CreateModelInput {
   const fields = objectBody(body);
   if (typeof fields.name !== 'string') fail('INVALID_REQUEST', 'Field "name" (string) is required.');
   const patch = parseUpdateModel(Object.fromEntries(Object.entries(fields).filter(([key]) => key !== 'name')));
@@ -24,6 +29,8 @@ export function parseCreateModel(body: unknown): NewModel {
     labels: patch.labels ?? [],
     preprocess: patch.preprocess ?? {},
     runtime: patch.runtime ?? {},
+    visibility: patch.visibility,
+    sharedWith: patch.sharedWith,
   };
 }
 
@@ -39,6 +46,8 @@ export function parseUpdateModel(body: unknown): ModelPatch {
     parsePreprocessFields(out.preprocess);
   }
   if (fields.runtime !== undefined) out.runtime = runtime(fields.runtime);
+  if (fields.visibility !== undefined) out.visibility = visibility(fields.visibility);
+  if (fields.sharedWith !== undefined) out.sharedWith = sharedWith(fields.sharedWith);
   return out;
 }
 
@@ -81,4 +90,17 @@ function runtime(value: unknown): ModelRuntimeSettings {
     out[key as keyof ModelRuntimeSettings] = raw as number;
   }
   return out;
+}
+
+function visibility(value: unknown): Visibility {
+  if (!VISIBILITIES.includes(value as Visibility)) fail('INVALID_REQUEST', `Field "visibility" must be one of ${VISIBILITIES.join(', ')}.`);
+  return value as Visibility;
+}
+
+/** Tenant names a `shared` model is shared with (checked for form only: naming a tenant reveals nothing). */
+function sharedWith(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length > MAX_SHARED_TENANTS) {
+    fail('INVALID_REQUEST', `Field "sharedWith" must be an array of at most ${MAX_SHARED_TENANTS} tenant names.`);
+  }
+  return [...new Set(value.map((tenant) => assertTenantName(tenant)))].sort();
 }

@@ -1,4 +1,5 @@
 import type { RepositoryIndexEntry } from '../protocol/index.js';
+import type { ModelRecord } from '../registry/index.js';
 import type { AppContext } from './app-context.js';
 import type { InferenceService } from './inference-service.js';
 import type { ModelService } from './model-service.js';
@@ -11,9 +12,10 @@ import { ensureLoaded, runtimeKey } from './version-loader.js';
 export class RepositoryService {
   constructor(private readonly context: AppContext, private readonly models: ModelService, private readonly inference: InferenceService) {}
 
-  index(readyOnly: boolean): RepositoryIndexEntry[] {
+  /** The versions of these models (the ones the caller may see). */
+  index(models: readonly ModelRecord[], readyOnly: boolean): RepositoryIndexEntry[] {
     const entries: RepositoryIndexEntry[] = [];
-    for (const model of this.context.store.listModels()) {
+    for (const model of models) {
       for (const version of this.context.store.listVersions(model.name)) {
         const status = this.context.runtime.status(runtimeKey(version));
         const entry = indexEntry(model.name, version.version, version.state, version.error, status?.state, status?.reason);

@@ -1,4 +1,11 @@
+import { ModelAccess, type Caller } from './access.js';
 import type { AppContext } from './app-context.js';
+import { AuditService } from './audit-service.js';
+import { EncryptionService } from './encryption-service.js';
+import { KeyService } from './key-service.js';
+import { LimitService } from './limit-service.js';
+import { TenantService } from './tenant-service.js';
+import { UsageService } from './usage-service.js';
 import { AliasService } from './alias-service.js';
 import { InferenceService, type InferenceObserver } from './inference-service.js';
 import { ImageService } from './image-service.js';
@@ -15,6 +22,15 @@ export interface TesseraApp {
   inference: InferenceService;
   repository: RepositoryService;
   images: ImageService;
+  access: ModelAccess;
+  keys: KeyService;
+  tenants: TenantService;
+  usage: UsageService;
+  audit: AuditService;
+  encryption: EncryptionService;
+  limits: LimitService;
+  /** The key check every request goes through (the KeyStore: API keys and the bootstrap admin key). */
+  authenticate(presented: string | undefined): Caller | undefined;
   /** Finishes crash recovery: drops versions a crash left VALIDATING and files no row references. */
   recover(): Promise<{ interrupted: number; orphans: number }>;
   close(): Promise<void>;
@@ -29,6 +45,14 @@ export function createApp(context: AppContext, observer: InferenceObserver): Tes
   const images = new ImageService(context, inference);
   return {
     models, versions, aliases, inference, repository, images,
+    access: new ModelAccess(context.store),
+    keys: new KeyService(context),
+    tenants: new TenantService(context),
+    usage: new UsageService(context),
+    audit: new AuditService(context),
+    encryption: new EncryptionService(context),
+    limits: new LimitService(context),
+    authenticate: (presented) => context.keys.authenticate(presented),
     async recover() {
       const interrupted = context.store.listInterruptedVersions();
       for (const version of interrupted) {
@@ -38,6 +62,9 @@ export function createApp(context: AppContext, observer: InferenceObserver): Tes
       const orphans = await context.artifacts.removeOrphans(context.store.referencedArtifactIds());
       return { interrupted: interrupted.length, orphans };
     },
-    close: () => context.runtime.close(),
+    async close() {
+      await context.runtime.close();
+      context.usage.stop();
+    },
   };
 }

@@ -1,5 +1,5 @@
-import { fail } from '../core/index.js';
-import type { ModelRecord, VersionRecord } from '../registry/index.js';
+import { fail, isServingError, ServingError } from '../core/index.js';
+import type { ArtifactLocator, ModelRecord, VersionRecord } from '../registry/index.js';
 import type { PoolSettings } from '../runtime/index.js';
 import type { AppContext } from './app-context.js';
 
@@ -21,17 +21,39 @@ export function poolSettings(context: AppContext, model: ModelRecord): PoolSetti
   };
 }
 
+export function artifactLocator(model: ModelRecord, version: VersionRecord): ArtifactLocator {
+  if (version.artifactId === null) throw new RangeError(`Version ${version.id} has no artifact.`);
+  return { artifactId: version.artifactId, sha256: version.sha256, envelope: version.envelope, owner: { tenant: model.tenant, modelId: model.id } };
+}
+
+/**
+ * Reads a version's model bytes (decrypted in memory when sealed). A failed integrity or decryption check marks
+ * the version CORRUPT for good: it is never served again, and the answer says so.
+ */
+export async function readModelBytes(context: AppContext, model: ModelRecord, version: VersionRecord): Promise<Uint8Array> {
+  try {
+    return await context.artifacts.read(artifactLocator(model, version));
+  } catch (error) {
+    if (!isServingError(error) || error.code !== 'ARTIFACT_CORRUPT') throw error;
+    context.logger.error({ model: version.model, version: version.version, reason: error.message }, 'version-corrupt');
+    context.store.finishVersion(version.model, version.version, { state: 'CORRUPT', error: error.message });
+    throw new ServingError('VERSION_CORRUPT', `Version ${version.version} of model "${version.model}" failed its integrity check and will not be served.`);
+  }
+}
+
 /**
  * Makes sure a READY version is loaded, loading it on demand (the caller waits). The model bytes are read back from
  * the artifact store with their sha256 checked on every load, including restarts after a crash.
  */
 export async function ensureLoaded(context: AppContext, model: ModelRecord, version: VersionRecord): Promise<string> {
+  if (version.state === 'CORRUPT') {
+    fail('VERSION_CORRUPT', `Version ${version.version} of model "${version.model}" failed its integrity check and will not be served.`);
+  }
   if (version.state !== 'READY' || version.artifactId === null) {
     fail('MODEL_UNAVAILABLE', `Version ${version.version} of model "${version.model}" is ${version.state} and cannot serve requests.`);
   }
   const key = runtimeKey(version);
   if (context.runtime.isReady(key)) return key;
-  const artifactId = version.artifactId;
-  await context.runtime.load(key, () => context.artifacts.read(artifactId, version.sha256), poolSettings(context, model));
+  await context.runtime.load(key, () => readModelBytes(context, model, version), poolSettings(context, model));
   return key;
 }

@@ -1,11 +1,11 @@
 import { fail, isServingError, ServingError } from '../core/index.js';
 import { inspectOnnx } from '../optimizer/index.js';
 import type { VersionInfo } from '../protocol/index.js';
-import type { VersionRecord } from '../registry/index.js';
+import type { ModelRecord, VersionRecord } from '../registry/index.js';
 import { probeModel } from '../runtime/index.js';
 import type { AppContext } from './app-context.js';
 import type { ModelService } from './model-service.js';
-import { runtimeKey } from './version-loader.js';
+import { artifactLocator, runtimeKey } from './version-loader.js';
 import { versionView } from './views.js';
 
 /**
@@ -17,21 +17,21 @@ export class VersionService {
   constructor(private readonly context: AppContext, private readonly models: ModelService) {}
 
   async push(modelName: string, body: AsyncIterable<Uint8Array>): Promise<VersionInfo> {
-    this.models.require(modelName);
+    const model = this.models.require(modelName);
     const { store, artifacts, options } = this.context;
-    const stored = await artifacts.write(body, { maxBytes: options.maxModelBytes });
+    const stored = await artifacts.write(body, { maxBytes: options.maxModelBytes, owner: { tenant: model.tenant, modelId: model.id } });
     let created: VersionRecord;
     try {
       created = store.createVersion(modelName, {
         sha256: stored.sha256, sizeBytes: stored.sizeBytes, artifactId: stored.artifactId,
-        state: 'VALIDATING', error: null, inputs: [], outputs: [],
+        state: 'VALIDATING', error: null, inputs: [], outputs: [], envelope: stored.envelope,
       });
     } catch (error) {
       await artifacts.delete(stored.artifactId);
       throw error;
     }
     try {
-      return versionView(await this.validate(created, stored.artifactId));
+      return versionView(await this.validate(model, created, stored.artifactId));
     } catch (error) {
       await this.abandon(created, stored.artifactId, error);
       throw error;
@@ -48,9 +48,9 @@ export class VersionService {
     await this.context.artifacts.delete(artifactId).catch(() => undefined);
   }
 
-  private async validate(version: VersionRecord, artifactId: string): Promise<VersionRecord> {
+  private async validate(model: ModelRecord, version: VersionRecord, artifactId: string): Promise<VersionRecord> {
     const { store, artifacts, options, logger } = this.context;
-    const bytes = await artifacts.read(artifactId, version.sha256);
+    const bytes = await artifacts.read(artifactLocator(model, version));
     let inspection;
     try {
       inspection = inspectOnnx(bytes);

@@ -1,4 +1,5 @@
 import type { AliasHistoryEntry, AliasInfo, ModelInfo, VersionInfo } from '../protocol/index.js';
+import { splitQualifiedName } from '../core/index.js';
 import type { AliasMove, AliasRecord, ModelRecord, ModelStore, VersionRecord } from '../registry/index.js';
 
 /** Maps stored records to the API's shapes; internal ids and storage paths never leave the server. */
@@ -8,7 +9,10 @@ export function modelView(store: ModelStore, model: ModelRecord): ModelInfo {
   const aliases: Record<string, number> = {};
   for (const alias of store.listAliases(model.name)) aliases[alias.name] = alias.version;
   return {
-    name: model.name,
+    name: splitQualifiedName(model.name).model,
+    tenant: model.tenant,
+    visibility: model.visibility,
+    sharedWith: model.sharedWith,
     task: model.task,
     description: model.description,
     labels: model.labels,
@@ -23,7 +27,8 @@ export function modelView(store: ModelStore, model: ModelRecord): ModelInfo {
 
 export function versionView(version: VersionRecord): VersionInfo {
   return {
-    model: version.model,
+    model: splitQualifiedName(version.model).model,
+    tenant: splitQualifiedName(version.model).tenant,
     version: version.version,
     sha256: version.sha256,
     sizeBytes: version.sizeBytes,

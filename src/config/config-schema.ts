@@ -17,6 +17,13 @@ export interface TesseraConfig {
   inferTimeoutMs: number;
   maxQueue: number;
   seedDefaultModel: boolean;
+  masterKey: string | undefined;
+  masterKeyFile: string | undefined;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  tlsClientCa: string | undefined;
+  allowedHosts: string | undefined;
+  corsOrigins: string | undefined;
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'level';
@@ -51,5 +58,12 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'intraOpThreads', flag: 'intra-op-threads', env: 'TESSERA_INTRA_OP_THREADS', kind: 'int', default: 0, min: 0, help: 'Default onnxruntime intra-op threads per worker; 0 = number of cores / instances.' },
   { key: 'inferTimeoutMs', flag: 'infer-timeout-ms', env: 'TESSERA_INFER_TIMEOUT_MS', kind: 'int', default: 30_000, min: 10, help: 'Default per-run timeout; a run past it answers 504 and its worker restarts.' },
   { key: 'maxQueue', flag: 'max-queue', env: 'TESSERA_MAX_QUEUE', kind: 'int', default: 256, min: 1, help: 'Requests that may wait per loaded version before 503 QUEUE_FULL.' },
+  { key: 'masterKey', flag: 'master-key', env: 'TESSERA_MASTER_KEY', kind: 'string', default: undefined, secret: true, help: 'Master key for encryption at rest (32 bytes as 64 hex characters or base64). Every model file is then stored encrypted with its own data key.' },
+  { key: 'masterKeyFile', flag: 'master-key-file', env: 'TESSERA_MASTER_KEY_FILE', kind: 'string', default: undefined, help: 'File holding the master key (created with a new key if missing; mode 0600). Rotation writes the next key here.' },
+  { key: 'tlsCert', flag: 'tls-cert', env: 'TESSERA_TLS_CERT', kind: 'string', default: undefined, help: 'PEM certificate chain file: serve HTTPS instead of HTTP (with --tls-key).' },
+  { key: 'tlsKey', flag: 'tls-key', env: 'TESSERA_TLS_KEY', kind: 'string', default: undefined, help: 'PEM private key file of --tls-cert.' },
+  { key: 'tlsClientCa', flag: 'tls-client-ca', env: 'TESSERA_TLS_CLIENT_CA', kind: 'string', default: undefined, help: 'PEM CA file: require client certificates signed by it (mutual TLS), on top of API keys.' },
+  { key: 'allowedHosts', flag: 'allowed-hosts', env: 'TESSERA_ALLOWED_HOSTS', kind: 'string', default: undefined, help: 'Comma-separated Host header names to answer (DNS-rebinding defence); unset: any Host when bound to a public address, only localhost names and the bound address when bound to a loopback one.' },
+  { key: 'corsOrigins', flag: 'cors-origins', env: 'TESSERA_CORS_ORIGINS', kind: 'string', default: undefined, help: 'Comma-separated origins allowed to call the API from a browser; unset: CORS off (no CORS headers).' },
   { key: 'seedDefaultModel', flag: 'seed-default-model', env: 'TESSERA_SEED_DEFAULT_MODEL', kind: 'bool', default: true, help: 'Register the bundled text-orientation model on an empty data folder.' },
 ];

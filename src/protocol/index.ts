@@ -7,3 +7,5 @@ export * from './wire-error.js';
 export * from './binary-tensors.js';
 export * from './json-tensors.js';
 export * from './security.js';
+export * from './audit-chain.js';
+export * from './json-depth.js';

@@ -1,10 +1,15 @@
 import type { TensorMetadata } from './datatypes.js';
+import type { Visibility } from './security.js';
 
-export type VersionState = 'VALIDATING' | 'READY' | 'FAILED';
+export type VersionState = 'VALIDATING' | 'READY' | 'FAILED' | 'CORRUPT';
 
 /** Model-level settings; `preprocess` is free-form here and given meaning by the image-classification issue. */
 export interface ModelInfo {
   name: string;
+  tenant: string;
+  visibility: Visibility;
+  /** Tenants a `shared` model is shared with. */
+  sharedWith: string[];
   task: string;
   description: string;
   labels: string[];
@@ -24,6 +29,8 @@ export interface CreateModelRequest {
   labels?: string[] | 'imagenet';
   preprocess?: Record<string, unknown>;
   runtime?: ModelRuntimeSettings;
+  visibility?: Visibility;
+  sharedWith?: string[];
 }
 
 /** Per-model execution settings; absent fields take the server defaults. */
@@ -40,6 +47,7 @@ export type UpdateModelRequest = Partial<Omit<CreateModelRequest, 'name'>>;
 
 export interface VersionInfo {
   model: string;
+  tenant: string;
   version: number;
   sha256: string;
   sizeBytes: number;

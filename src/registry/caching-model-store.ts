@@ -38,6 +38,7 @@ export class CachingModelStore implements ModelStore {
   listAliases(model: string): AliasRecord[] { return this.inner.listAliases(model); }
   aliasHistory(model: string, alias: string): AliasMove[] { return this.inner.aliasHistory(model, alias); }
   referencedArtifactIds(): Set<string> { return this.inner.referencedArtifactIds(); }
+  listSealedVersions(): VersionRecord[] { return this.inner.listSealedVersions(); }
 
   createModel(model: NewModel): ModelRecord { return this.write(() => this.inner.createModel(model)); }
   updateModel(name: string, patch: ModelPatch): ModelRecord { return this.write(() => this.inner.updateModel(name, patch)); }
@@ -49,4 +50,5 @@ export class CachingModelStore implements ModelStore {
   setAlias(model: string, alias: string, version: number): AliasRecord { return this.write(() => this.inner.setAlias(model, alias, version)); }
   rollbackAlias(model: string, alias: string): AliasRecord { return this.write(() => this.inner.rollbackAlias(model, alias)); }
   deleteAlias(model: string, alias: string): void { this.write(() => this.inner.deleteAlias(model, alias)); }
+  replaceEnvelopes(updates: ReadonlyArray<{ versionId: number; envelope: string }>): void { this.write(() => this.inner.replaceEnvelopes(updates)); }
 }

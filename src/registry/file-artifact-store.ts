@@ -3,68 +3,86 @@ import { type FileHandle, mkdir, open, readFile, readdir, rename, rm } from 'nod
 import { dirname, join } from 'node:path';
 import { ServingError, fail } from '../core/index.js';
 import { ARTIFACT_ID_PATTERN, TEMP_FOLDER, artifactPath, newArtifactId, tempPath } from './artifact-path.js';
-import type { ArtifactStore, StoredArtifact } from './types.js';
+import type { ArtifactCipher, ArtifactLocator, ArtifactOwner, ArtifactSealing, ArtifactStore, StoredArtifact } from './types.js';
 
 export interface FileArtifactStoreOptions {
   /** Folder that holds the artifacts, e.g. `<data>/artifacts`; created on first write. */
   root: string;
+  /** Encrypts new artifacts and decrypts encrypted ones (default none: new artifacts are written in plain text). */
+  cipher?: ArtifactCipher;
 }
 
 /**
  * `ArtifactStore` on the local file system. Files live at `<root>/<id[0..1]>/<id>.onnx` under server-made ids;
  * writes stream into `<root>/tmp/` while hashing, then fsync → rename → fsync of the folder, so a crash leaves either
- * the whole file or only a temp file that `removeOrphans` cleans up.
+ * the whole file or only a temp file that `removeOrphans` cleans up. With a cipher, only ciphertext reaches the disk
+ * (the sha256 and size are still those of the plain model); plain artifacts written before encryption was turned on
+ * stay readable. Error messages name artifacts by id, never by path.
  *
  * @example
- * const artifacts = new FileArtifactStore({ root: join(dataDir, 'artifacts') });
- * const stored = await artifacts.write(request.body, { maxBytes: 200 * 1024 * 1024 });
+ * const artifacts = new FileArtifactStore({ root: join(dataDir, 'artifacts'), cipher });
+ * const stored = await artifacts.write(request.body, { maxBytes: 200 * 1024 * 1024, owner: { tenant: 'default', modelId: 7 } });
+ * const bytes = await artifacts.read({ ...stored, owner: { tenant: 'default', modelId: 7 } });
  */
 export class FileArtifactStore implements ArtifactStore {
   readonly #root: string;
+  readonly #cipher: ArtifactCipher | undefined;
   /** Ids being written by this instance; `removeOrphans` leaves their temp files alone. */
   readonly #writing = new Set<string>();
 
   constructor(options: FileArtifactStoreOptions) {
     this.#root = options.root;
+    this.#cipher = options.cipher;
   }
 
-  async write(source: AsyncIterable<Uint8Array>, options: { maxBytes: number }): Promise<StoredArtifact> {
-    const { maxBytes } = options;
+  get encrypted(): boolean {
+    return this.#cipher !== undefined;
+  }
+
+  async write(source: AsyncIterable<Uint8Array>, options: { maxBytes: number; owner: ArtifactOwner }): Promise<StoredArtifact> {
+    const { maxBytes, owner } = options;
     if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`maxBytes must be a non-negative integer, got ${maxBytes}.`);
     const artifactId = newArtifactId();
     const temp = tempPath(this.#root, artifactId);
     this.#writing.add(artifactId);
     try {
+      const sealing = this.#cipher?.seal(owner, artifactId);
       await mkdir(dirname(temp), { recursive: true });
-      const { sha256, sizeBytes } = await streamToFile(source, temp, maxBytes);
+      const { sha256, sizeBytes, envelope } = await streamToFile(source, temp, maxBytes, sealing);
       await this.#moveIntoPlace(temp, artifactPath(this.#root, artifactId));
-      return { artifactId, sha256, sizeBytes };
+      return { artifactId, sha256, sizeBytes, envelope };
     } catch (error) {
       await rm(temp, { force: true }).catch(() => undefined);
-      throw translateStorageError(error);
+      throw translateStorageError(error, `Artifact ${artifactId} could not be written`);
     } finally {
       this.#writing.delete(artifactId);
     }
   }
 
-  async read(artifactId: string, expectedSha256: string): Promise<Uint8Array> {
+  async read(locator: ArtifactLocator): Promise<Uint8Array> {
+    const { artifactId, sha256: expectedSha256, envelope, owner } = locator;
     const path = artifactPath(this.#root, artifactId);
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(path);
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT') throw error;
-      return fail('ARTIFACT_CORRUPT', `Artifact ${artifactId} is missing from ${path}: restore the data folder from a backup or upload the model again.`);
+    if (envelope !== null && this.#cipher === undefined) {
+      fail('MASTER_KEY_REQUIRED', `Artifact ${artifactId} is encrypted and this server has no master key: start it with the master key the artifact was sealed with.`);
     }
+    let stored: Buffer;
+    try {
+      stored = await readFile(path);
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw translateStorageError(error, `Artifact ${artifactId} could not be read`);
+      return fail('ARTIFACT_CORRUPT', `Artifact ${artifactId} is missing from the data folder: restore the data folder from a backup or upload the model again.`);
+    }
+    const bytes = envelope === null || this.#cipher === undefined ? stored : this.#cipher.open(stored, envelope, owner, artifactId);
     const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== expectedSha256.toLowerCase()) {
+    if (actual !== String(expectedSha256).toLowerCase()) {
       fail('ARTIFACT_CORRUPT', `Artifact ${artifactId} has sha256 ${actual}, expected ${expectedSha256}: the file was damaged; restore it from a backup or upload the model again.`);
     }
     return bytes;
   }
 
   async delete(artifactId: string): Promise<void> {
-    await rm(artifactPath(this.#root, artifactId), { force: true });
+    const path = artifactPath(this.#root, artifactId);
+    await rm(path, { force: true }).catch((error: unknown) => { throw translateStorageError(error, `Artifact ${artifactId} could not be deleted`); });
   }
 
   /**
@@ -73,6 +91,14 @@ export class FileArtifactStore implements ArtifactStore {
    * `write` and its version row (at startup), or a just-written artifact counts as an orphan.
    */
   async removeOrphans(referenced: ReadonlySet<string>): Promise<number> {
+    try {
+      return await this.#removeOrphans(referenced);
+    } catch (error) {
+      throw translateStorageError(error, 'Removing orphaned artifacts failed');
+    }
+  }
+
+  async #removeOrphans(referenced: ReadonlySet<string>): Promise<number> {
     let removed = 0;
     for (const name of await listFolder(join(this.#root, TEMP_FOLDER))) {
       if (this.#writing.has(name.slice(0, 32))) continue;
@@ -100,12 +126,18 @@ export class FileArtifactStore implements ArtifactStore {
   }
 }
 
-/** Streams `source` into a new file at `path`, hashing and counting; abandons the source past `maxBytes`. */
-async function streamToFile(source: AsyncIterable<Uint8Array>, path: string, maxBytes: number): Promise<{ sha256: string; sizeBytes: number }> {
+/**
+ * Streams `source` into a new file at `path`, hashing and counting the plain bytes; abandons the source past
+ * `maxBytes`. With a sealing, only its ciphertext is written, and its envelope is returned.
+ */
+async function streamToFile(source: AsyncIterable<Uint8Array>, path: string, maxBytes: number, sealing: ArtifactSealing | undefined):
+  Promise<{ sha256: string; sizeBytes: number; envelope: string | null }> {
   const hash = createHash('sha256');
   let sizeBytes = 0;
-  const file = await open(path, 'wx');
+  let envelope: string | null = null;
+  let file: FileHandle | undefined;
   try {
+    file = await open(path, 'wx');
     for await (const chunk of source) {
       sizeBytes += chunk.byteLength;
       if (sizeBytes > maxBytes) {
@@ -114,13 +146,21 @@ async function streamToFile(source: AsyncIterable<Uint8Array>, path: string, max
           { maxBytes });
       }
       hash.update(chunk);
-      await writeAll(file, chunk);
+      for (const bytes of sealing ? sealing.update(chunk) : [chunk]) await writeAll(file, bytes);
+    }
+    if (sealing) {
+      const sealed = sealing.final();
+      sealing = undefined;
+      for (const bytes of sealed.chunks) await writeAll(file, bytes);
+      envelope = sealed.envelope;
     }
     await file.sync();
   } finally {
-    await file.close();
+    // An abandoned sealing is finished anyway, only so that it zeroes its data key and buffered plaintext.
+    if (sealing) try { sealing.final(); } catch { /* already failing */ }
+    await file?.close();
   }
-  return { sha256: hash.digest('hex'), sizeBytes };
+  return { sha256: hash.digest('hex'), sizeBytes, envelope };
 }
 
 async function writeAll(file: FileHandle, chunk: Uint8Array): Promise<void> {
@@ -156,12 +196,18 @@ async function listFolder(path: string): Promise<string[]> {
   }
 }
 
-function translateStorageError(error: unknown): unknown {
+/**
+ * Turns a file-system error into a ServingError whose message carries no path: ENOSPC/EDQUOT → STORAGE_FULL, any other
+ * error from a system call → INTERNAL naming `what` and the error code. Other errors (ServingErrors, a failing upload
+ * stream) pass through unchanged.
+ */
+function translateStorageError(error: unknown, what: string): unknown {
   const code = errorCode(error);
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return new ServingError('STORAGE_FULL', 'The data folder has no space left for the model: free disk space or move the data folder to a larger disk.');
   }
-  return error;
+  if (typeof (error as { syscall?: unknown } | null)?.syscall !== 'string') return error;
+  return new ServingError('INTERNAL', `${what} (${code ?? 'file system error'}): check the data folder's permissions and disk.`);
 }
 
 function errorCode(error: unknown): string | undefined {

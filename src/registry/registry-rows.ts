@@ -1,4 +1,4 @@
-import type { TensorMetadata, VersionState } from '../protocol/index.js';
+import type { TensorMetadata, VersionState, Visibility } from '../protocol/index.js';
 import type { AliasMove, AliasRecord, ModelRecord, ModelRuntimeSettings, VersionRecord } from './types.js';
 
 /** Row shapes of the registry tables (see db/registry-migrations.ts) and their mapping to records. */
@@ -6,6 +6,9 @@ import type { AliasMove, AliasRecord, ModelRecord, ModelRuntimeSettings, Version
 export interface ModelRow {
   id: number;
   name: string;
+  tenant: string;
+  visibility: Visibility;
+  shared_with_json: string;
   task: string;
   description: string;
   labels_json: string;
@@ -29,6 +32,7 @@ export interface VersionRow {
   inputs_json: string;
   outputs_json: string;
   created_at: string;
+  encryption_json: string | null;
 }
 
 export interface AliasRow {
@@ -48,12 +52,15 @@ export interface AliasHistoryRow {
 
 /** Columns of `versions` with the model name joined in; use as `SELECT ${VERSION_COLUMNS} FROM versions v JOIN models m …`. */
 export const VERSION_COLUMNS = `v.id, v.model_id, m.name AS model_name, v.version, v.sha256, v.size_bytes, v.artifact_id,
-  v.state, v.error, v.inputs_json, v.outputs_json, v.created_at`;
+  v.state, v.error, v.inputs_json, v.outputs_json, v.created_at, v.encryption_json`;
 
 export function toModelRecord(row: ModelRow): ModelRecord {
   return {
     id: row.id,
     name: row.name,
+    tenant: row.tenant,
+    visibility: row.visibility,
+    sharedWith: JSON.parse(row.shared_with_json) as string[],
     task: row.task,
     description: row.description,
     labels: JSON.parse(row.labels_json) as string[],
@@ -78,6 +85,7 @@ export function toVersionRecord(row: VersionRow): VersionRecord {
     inputs: JSON.parse(row.inputs_json) as TensorMetadata[],
     outputs: JSON.parse(row.outputs_json) as TensorMetadata[],
     createdAt: row.created_at,
+    envelope: row.encryption_json,
   };
 }
 

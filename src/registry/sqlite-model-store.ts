@@ -1,4 +1,4 @@
-import { assertAliasName, assertModelName, fail } from '../core/index.js';
+import { assertAliasName, assertModelName, fail, splitQualifiedName } from '../core/index.js';
 import type { SqlDatabase } from '../db/index.js';
 import { popTarget, pushTarget } from './alias-stack.js';
 import {
@@ -36,12 +36,15 @@ export class SqliteModelStore implements ModelStore {
   }
 
   createModel(model: NewModel): ModelRecord {
-    assertModelName(model.name);
+    const { tenant, model: bare } = splitQualifiedName(model.name);
+    assertModelName(bare);
+    if (tenant !== model.tenant) throw new RangeError(`Model ${model.name} does not belong to tenant ${model.tenant}.`);
     return this.#db.immediate(() => {
       if (this.getModel(model.name)) fail('MODEL_EXISTS', `Model "${model.name}" already exists: pick another name or upload a new version to it.`);
       const at = this.#timestamp();
-      this.#db.prepare(`INSERT INTO models (name, task, description, labels_json, preprocess_json, runtime_json, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(model.name, model.task, model.description,
+      this.#db.prepare(`INSERT INTO models (name, tenant, visibility, shared_with_json, task, description, labels_json,
+        preprocess_json, runtime_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(model.name,
+        model.tenant, model.visibility ?? 'private', JSON.stringify(model.sharedWith ?? []), model.task, model.description,
         JSON.stringify(model.labels), JSON.stringify(model.preprocess), JSON.stringify(model.runtime), at, at);
       return this.#requireModel(model.name);
     });
@@ -61,9 +64,9 @@ export class SqliteModelStore implements ModelStore {
       const current = this.#requireModel(name);
       const next = { ...current, ...definedFields(patch) };
       this.#db.prepare(`UPDATE models SET task = ?, description = ?, labels_json = ?, preprocess_json = ?, runtime_json = ?,
-        updated_at = ? WHERE id = ?`).run(next.task, next.description, JSON.stringify(next.labels), JSON.stringify(next.preprocess),
-        JSON.stringify(next.runtime),
-        this.#timestamp(), current.id);
+        visibility = ?, shared_with_json = ?, updated_at = ? WHERE id = ?`).run(next.task, next.description,
+        JSON.stringify(next.labels), JSON.stringify(next.preprocess), JSON.stringify(next.runtime), next.visibility,
+        JSON.stringify(next.sharedWith), this.#timestamp(), current.id);
       return this.#requireModel(name);
     });
   }
@@ -83,9 +86,9 @@ export class SqliteModelStore implements ModelStore {
       const row = this.#requireModelRow(model);
       this.#db.prepare('UPDATE models SET next_version = next_version + 1 WHERE id = ?').run(row.id);
       this.#db.prepare(`INSERT INTO versions (model_id, version, sha256, size_bytes, artifact_id, state, error,
-        inputs_json, outputs_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(row.id, row.next_version,
-        version.sha256, version.sizeBytes, version.artifactId, version.state, version.error,
-        JSON.stringify(version.inputs), JSON.stringify(version.outputs), this.#timestamp());
+        inputs_json, outputs_json, created_at, encryption_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(row.id,
+        row.next_version, version.sha256, version.sizeBytes, version.artifactId, version.state, version.error,
+        JSON.stringify(version.inputs), JSON.stringify(version.outputs), this.#timestamp(), version.envelope);
       return this.#requireVersion(model, row.next_version);
     });
   }
@@ -200,6 +203,19 @@ export class SqliteModelStore implements ModelStore {
   referencedArtifactIds(): Set<string> {
     const rows = this.#db.prepare<{ artifact_id: string }>('SELECT DISTINCT artifact_id FROM versions WHERE artifact_id IS NOT NULL').all();
     return new Set(rows.map((row) => row.artifact_id));
+  }
+
+  listSealedVersions(): VersionRecord[] {
+    return this.#db.prepare<VersionRow>(`${SELECT_VERSION} WHERE v.encryption_json IS NOT NULL ORDER BY v.id`).all().map(toVersionRecord);
+  }
+
+  replaceEnvelopes(updates: ReadonlyArray<{ versionId: number; envelope: string }>): void {
+    this.#db.immediate(() => {
+      const update = this.#db.prepare('UPDATE versions SET encryption_json = ? WHERE id = ? AND encryption_json IS NOT NULL');
+      for (const { versionId, envelope } of updates) {
+        if (update.run(envelope, versionId).changes !== 1) throw new RangeError(`Version row ${versionId} has no envelope to replace.`);
+      }
+    });
   }
 
   #timestamp(): string {

@@ -1,11 +1,18 @@
-import type { ModelRuntimeSettings, TensorMetadata, VersionState } from '../protocol/index.js';
+import type { ModelRuntimeSettings, TensorMetadata, VersionState, Visibility } from '../protocol/index.js';
 
-export type { ModelRuntimeSettings };
+export type { ModelRuntimeSettings, Visibility };
 
-/** A model as stored. `id` is the server's own id; storage never uses the client-chosen name. */
+/**
+ * A model as stored. `name` is the qualified name `tenant/model`, unique server-wide, so every lookup is scoped to a
+ * tenant by construction. `id` is the server's own id; storage never uses the client-chosen name.
+ */
 export interface ModelRecord {
   id: number;
   name: string;
+  tenant: string;
+  visibility: Visibility;
+  /** Tenants a `shared` model is shared with. */
+  sharedWith: string[];
   task: string;
   description: string;
   labels: string[];
@@ -16,7 +23,11 @@ export interface ModelRecord {
 }
 
 export interface NewModel {
+  /** Qualified `tenant/model`; the tenant part must equal `tenant`. */
   name: string;
+  tenant: string;
+  visibility?: Visibility;
+  sharedWith?: string[];
   task: string;
   description: string;
   labels: string[];
@@ -25,7 +36,7 @@ export interface NewModel {
 }
 
 
-export type ModelPatch = Partial<Omit<NewModel, 'name'>>;
+export type ModelPatch = Partial<Omit<NewModel, 'name' | 'tenant'>>;
 
 /** One immutable version of a model. `artifactId` is null once the bytes were refused or removed. */
 export interface VersionRecord {
@@ -41,6 +52,8 @@ export interface VersionRecord {
   inputs: TensorMetadata[];
   outputs: TensorMetadata[];
   createdAt: string;
+  /** Sealed data key of an encrypted artifact; null when the file is plain. */
+  envelope: string | null;
 }
 
 export interface NewVersion {
@@ -51,6 +64,7 @@ export interface NewVersion {
   error: string | null;
   inputs: TensorMetadata[];
   outputs: TensorMetadata[];
+  envelope: string | null;
 }
 
 export interface VersionOutcome {
@@ -113,6 +127,11 @@ export interface ModelStore {
 
   /** Every artifact id some version row references (for orphan cleanup). */
   referencedArtifactIds(): Set<string>;
+
+  /** Every version with an encrypted artifact (for master-key rotation). */
+  listSealedVersions(): VersionRecord[];
+  /** Replaces the envelopes of many versions in one transaction (all or none). */
+  replaceEnvelopes(updates: ReadonlyArray<{ versionId: number; envelope: string }>): void;
 }
 
 export interface StoredArtifact {

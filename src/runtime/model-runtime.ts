@@ -50,10 +50,11 @@ export class ModelRuntime {
     return this.pools.get(key)?.state === 'READY';
   }
 
-  infer(key: string, inputs: Tensor[], outputs: string[]): Promise<InferResult> {
+  /** Runs one request; `lane` (the app passes the tenant) is the fairness key of the version's queue. */
+  infer(key: string, inputs: Tensor[], outputs: string[], lane = ''): Promise<InferResult> {
     const pool = this.pools.get(key);
     if (pool === undefined) return Promise.reject(new ServingError('MODEL_UNAVAILABLE', 'The model version is not loaded.'));
-    return pool.infer(inputs, outputs);
+    return pool.infer(inputs, outputs, lane);
   }
 
   loadedKeys(): string[] {

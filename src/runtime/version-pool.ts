@@ -1,4 +1,5 @@
 import { ServingError, type Logger, type Tensor, type TensorMetadata } from '../core/index.js';
+import { FairQueue } from './fair-queue.js';
 import { WorkerProcess } from './worker/worker-process.js';
 
 export interface PoolSettings {
@@ -43,13 +44,14 @@ const MAX_BACKOFF_MS = 30_000;
 const STABLE_AFTER_MS = 30_000;
 
 /**
- * The worker processes serving one model version, with a bounded FIFO queue in front of them. A worker that
+ * The worker processes serving one model version, with a bounded queue in front of them: FIFO per lane (the app
+ * passes the tenant), round robin across lanes. A worker that
  * crashes or times out is replaced after an exponential backoff; while no worker is up, requests fail at once
  * with MODEL_UNAVAILABLE instead of waiting.
  */
 export class VersionPool {
   private readonly slots: Slot[];
-  private readonly queue: Job[] = [];
+  private readonly queue = new FairQueue<Job>();
   private stateValue: PoolState = 'LOADING';
   private lastError = '';
   private signature: { inputs: TensorMetadata[]; outputs: TensorMetadata[] } | undefined;
@@ -88,7 +90,7 @@ export class VersionPool {
     }
   }
 
-  infer(inputs: Tensor[], outputs: string[]): Promise<InferResult> {
+  infer(inputs: Tensor[], outputs: string[], lane = ''): Promise<InferResult> {
     if (this.stateValue !== 'READY') {
       return Promise.reject(new ServingError('MODEL_UNAVAILABLE', `The model version is ${this.stateValue.toLowerCase()}${this.lastError ? ` (${this.lastError})` : ''}.`));
     }
@@ -96,7 +98,7 @@ export class VersionPool {
       return Promise.reject(new ServingError('QUEUE_FULL', `The model queue is full (${this.settings.maxQueue} waiting); retry shortly.`));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ inputs, outputs, enqueuedAt: process.hrtime.bigint(), resolve, reject });
+      this.queue.push(lane, { inputs, outputs, enqueuedAt: process.hrtime.bigint(), resolve, reject });
       this.dispatch();
     });
   }
@@ -179,7 +181,7 @@ export class VersionPool {
 
   private failQueued(): void {
     const error = new ServingError('MODEL_UNAVAILABLE', `No model worker is running (${this.lastError}); it is restarting, retry shortly.`);
-    for (const job of this.queue.splice(0)) job.reject(error);
+    for (const job of this.queue.drain()) job.reject(error);
   }
 
   private onWorkerExit(slot: Slot, worker: WorkerProcess, reason: string): void {

@@ -1,52 +1,109 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, writeFile } from 'node:fs/promises';
+import { timingSafeEqual } from 'node:crypto';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SqlDatabase } from '../db/index.js';
+import { NO_DIGEST, decodeDigest, sha256 } from './api-key-digest.js';
+import { ADMIN_KEY_ID, formatApiKey, generateSecret } from './api-key-format.js';
+import type { KeyStore } from './api-keys.js';
+import { DEFAULT_TENANT } from './tenants.js';
 
-const SETTING = 'admin_key_sha256';
+/** The file a generated admin key is written to, in the data folder (mode 0600). */
+export const ADMIN_KEY_FILE = 'admin.key';
+/** Where earlier releases kept the SHA-256 of their generated admin key. */
+const LEGACY_SETTING = 'admin_key_sha256';
 
 export interface AdminKeyOutcome {
-  verifier: AdminKeyVerifier;
   /** Where the key in force comes from: the configuration, or the key generated on the first start. */
   source: 'configured' | 'generated';
-  /** Set only on the start that generated the key: the secret, to print once. */
+  /** Set only on the start that generated the key: the key, to print once. */
   generatedKey?: string;
   /** Where a generated key was written (mode 0600). */
   keyFile?: string;
 }
 
-/** Checks presented keys against the stored SHA-256 of the admin key, in constant time. */
-export class AdminKeyVerifier {
-  constructor(private readonly hash: Buffer) {}
-
-  verify(presented: string | undefined): boolean {
-    if (presented === undefined || presented.length === 0 || presented.length > 512) return false;
-    return timingSafeEqual(sha256(presented), this.hash);
-  }
-}
-
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
+interface AdminRow {
+  secret_digest: string;
+  revoked_at: string | null;
 }
 
 /**
- * The bootstrap admin key. A configured key (TESSERA_ADMIN_KEY) is the one in force while it is configured (its hash
- * is kept in memory only). Otherwise the key generated on the very first start is used: written once to
- * `<dataDir>/admin.key` (0600), returned once to be printed, and only its SHA-256 kept in the database.
+ * Makes sure the bootstrap admin key exists: the `api_keys` row `admin` (tenant `default`, scopes `["admin"]`, name
+ * `bootstrap admin`, created by `bootstrap`), verified by `keyStore.authenticate` like every other key. Revoking that
+ * row refuses the admin key whatever its source.
+ *
+ * - **Configured** (TESSERA_ADMIN_KEY, 16 to 512 characters): in force while configured. Its HMAC is held in memory
+ *   only; the row holds a placeholder, so a database dump never contains it. A generated key stays unused meanwhile.
+ * - **Generated**: on the first start without a configured key, `tsk_admin_<secret><crc6>` is made, written to
+ *   `<dataDir>/admin.key` (0600), returned once as `generatedKey`, and its HMAC stored in the row.
+ * - **Earlier releases** stored `server_settings.admin_key_sha256` (SHA-256 of `tsk_admin_<base64url>`). If
+ *   `admin.key` still holds that key, it is adopted (its HMAC goes into the row); if the file is gone, the key is
+ *   still checked against the stored SHA-256. The setting is left in place, so a downgrade keeps working.
+ *
+ * @example
+ * const keys = new KeyStore({ db, pepper: await loadOrCreatePepper(dataDir) });
+ * const admin = await ensureAdminKey(db, dataDir, config.adminKey, keys);
+ * if (admin.generatedKey) console.log(`admin key: ${admin.generatedKey}`);
  */
-export async function ensureAdminKey(db: SqlDatabase, dataDir: string, configuredKey: string | undefined, now = new Date()): Promise<AdminKeyOutcome> {
-  if (configuredKey !== undefined) return { source: 'configured', verifier: new AdminKeyVerifier(sha256(configuredKey)) };
-  const stored = db.prepare<{ value: string }>('SELECT value FROM server_settings WHERE name = ?').get(SETTING);
-  if (stored !== undefined) return { source: 'generated', verifier: new AdminKeyVerifier(Buffer.from(stored.value, 'hex')), keyFile: join(dataDir, 'admin.key') };
-  const generatedKey = `tsk_admin_${randomBytes(24).toString('base64url')}`;
-  const keyFile = join(dataDir, 'admin.key');
+export async function ensureAdminKey(db: SqlDatabase, dataDir: string, configuredKey: string | undefined, keyStore: KeyStore, now: Date = new Date()): Promise<AdminKeyOutcome> {
+  keyStore.useConfiguredAdminKey(configuredKey);
+  keyStore.useLegacyAdminHash(undefined);
+  const keyFile = join(dataDir, ADMIN_KEY_FILE);
+  const row = adminRow(db);
+  if (configuredKey !== undefined) {
+    if (row === undefined) setAdminDigest(db, NO_DIGEST, now);
+    keyStore.invalidate();
+    return { source: 'configured' };
+  }
+  if (row !== undefined && decodeDigest(row.secret_digest) !== null) return { source: 'generated', keyFile };
+
+  const legacy = legacyHash(db);
+  if (legacy !== undefined) {
+    const fileKey = await readKeyFile(keyFile);
+    if (fileKey !== undefined && timingSafeEqual(sha256(fileKey), legacy)) {
+      setAdminDigest(db, keyStore.digestOfKey(fileKey), now);
+    } else {
+      if (row === undefined) setAdminDigest(db, NO_DIGEST, now);
+      keyStore.useLegacyAdminHash(legacy);
+    }
+    keyStore.invalidate();
+    return { source: 'generated', keyFile };
+  }
+  // A revoked admin row stays revoked: a new key would not work, so none is made.
+  if (row?.revoked_at) return { source: 'generated', keyFile };
+
+  const secret = generateSecret();
+  const generatedKey = formatApiKey(ADMIN_KEY_ID, secret);
   await writeFile(keyFile, `${generatedKey}\n`, { mode: 0o600 });
   await chmod(keyFile, 0o600);
-  storeHash(db, sha256(generatedKey), now);
-  return { source: 'generated', verifier: new AdminKeyVerifier(sha256(generatedKey)), generatedKey, keyFile };
+  setAdminDigest(db, keyStore.digestOfKey(generatedKey), now);
+  keyStore.invalidate();
+  return { source: 'generated', generatedKey, keyFile };
 }
 
-function storeHash(db: SqlDatabase, hash: Buffer, now: Date): void {
-  db.prepare(`INSERT INTO server_settings (name, value, updated_at) VALUES (?, ?, ?)
-    ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`).run(SETTING, hash.toString('hex'), now.toISOString());
+function adminRow(db: SqlDatabase): AdminRow | undefined {
+  return db.prepare<AdminRow>('SELECT secret_digest, revoked_at FROM api_keys WHERE id = ?').get(ADMIN_KEY_ID);
+}
+
+/** Inserts the `admin` row with `digest`, or sets the digest of the existing row. */
+function setAdminDigest(db: SqlDatabase, digest: string, now: Date): void {
+  db.immediate(() => {
+    db.prepare(`INSERT INTO api_keys (id, tenant, name, scopes_json, models_json, limits_json, secret_digest, created_at, created_by)
+      VALUES (?, ?, 'bootstrap admin', '["admin"]', NULL, '{}', ?, ?, 'bootstrap')
+      ON CONFLICT(id) DO UPDATE SET secret_digest = excluded.secret_digest`).run(ADMIN_KEY_ID, DEFAULT_TENANT, digest, now.toISOString());
+  });
+}
+
+function legacyHash(db: SqlDatabase): Buffer | undefined {
+  const stored = db.prepare<{ value: string }>('SELECT value FROM server_settings WHERE name = ?').get(LEGACY_SETTING);
+  return stored !== undefined && /^[0-9a-f]{64}$/.test(stored.value) ? Buffer.from(stored.value, 'hex') : undefined;
+}
+
+async function readKeyFile(file: string): Promise<string | undefined> {
+  try {
+    const text = (await readFile(file, 'utf8')).trim();
+    return text.length > 0 ? text : undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }

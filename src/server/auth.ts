@@ -1,13 +1,25 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServingError } from '../core/index.js';
+import { grants, type Admission, type Caller } from '../app/index.js';
+import type { ServerContext } from './server-context.js';
+import { policyOf, type RoutePolicy } from './route-policy.js';
 
-/** Decides whether a presented key may call the server. */
-export interface KeyVerifier {
-  verify(presented: string | undefined): boolean;
+/** What the hooks learn about a request: its key, its admission under the limits, and what it ran. */
+export interface RequestSecurity {
+  caller?: Caller;
+  policy?: RoutePolicy;
+  admission?: Extract<Admission, { ok: true }>;
+  /** Set by inference handlers: the version that answered and its queue/compute time. */
+  metered?: { model: string; version: number; queueMs: number; computeMs: number };
 }
 
-/** Routes anyone may call: liveness and readiness only. */
-const PUBLIC_ROUTES = new Set(['/v2/health/live', '/v2/health/ready']);
+declare module 'fastify' {
+  interface FastifyRequest {
+    security: RequestSecurity;
+  }
+}
+
+const QUERY_KEY = /[?&](key|api_key|apikey|token|access_token)=/i;
 
 function bearerOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -16,19 +28,84 @@ function bearerOf(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
+/** The key id of a well-formed presented key (for the audit record of a failure); never the secret. */
+function keyIdOf(presented: string | undefined): string {
+  const match = presented === undefined ? null : /^tsk_([a-z0-9]{1,32})_/.exec(presented);
+  return match?.[1] ?? 'none';
+}
+
 /**
- * Every route needs `Authorization: Bearer <key>` except the health routes. Keys in the query string are refused
- * (they end up in logs and proxies). Unknown routes also answer 401 first, so the route table cannot be probed.
+ * Every route needs `Authorization: Bearer <key>` except the health routes; then the route's scopes (route-policy.ts)
+ * and the key's and tenant's limits are checked, all before the body is read. Keys in the query string are refused
+ * (they end up in logs and proxies). Unknown routes answer 401 first, so the route table cannot be probed.
  */
-export function installAuthentication(app: FastifyInstance, verifier: KeyVerifier): void {
-  app.addHook('onRequest', async (request) => {
-    const path = request.url.split('?')[0];
-    if (PUBLIC_ROUTES.has(path) && request.method === 'GET') return;
-    if (/[?&](key|api_key|apikey|token|access_token)=/i.test(request.url)) {
+export function installAuthentication(server: FastifyInstance, context: ServerContext): void {
+  server.decorateRequest('security', null as unknown as RequestSecurity);
+  const failures = new FailureAuditThrottle(context);
+  server.addHook('onRequest', async (request, reply) => {
+    request.security = {};
+    const policy = policyOf(request.method, request.routeOptions.url);
+    request.security.policy = policy;
+    if (policy?.access === 'public' && (request.method === 'GET' || request.method === 'HEAD')) return;
+    if (QUERY_KEY.test(request.url)) {
       throw new ServingError('UNAUTHENTICATED', 'API keys are not accepted in the query string; send Authorization: Bearer <key>.');
     }
-    if (!verifier.verify(bearerOf(request))) {
+    const presented = bearerOf(request);
+    const caller = context.app.authenticate(presented);
+    if (caller === undefined) {
+      failures.record(request, keyIdOf(presented));
       throw new ServingError('UNAUTHENTICATED', 'A valid API key is required: send Authorization: Bearer <key>.');
     }
+    request.security.caller = caller;
+    if (policy === undefined) {
+      if (request.routeOptions.url === undefined) return;
+      throw new ServingError('FORBIDDEN', 'This route has no access policy.');
+    }
+    if (policy.access !== 'authenticated' && policy.access !== 'public' && !policy.access.some((scope) => grants(caller, scope))) {
+      throw new ServingError('FORBIDDEN', `This key lacks the scope this route needs (${policy.access.join(' or ')}).`);
+    }
+    admit(request, reply, context, caller, policy);
   });
+}
+
+function admit(request: FastifyRequest, reply: FastifyReply, context: ServerContext, caller: Caller, policy: RoutePolicy): void {
+  const admission = context.app.limits.admit(caller, policy.inference === true ? 'inference' : 'request');
+  for (const [name, value] of Object.entries(admission.headers)) void reply.header(name, value);
+  if (!admission.ok) {
+    void reply.header('retry-after', String(admission.retryAfterSeconds));
+    throw new ServingError(admission.code, admission.message);
+  }
+  request.security.admission = admission;
+}
+
+/**
+ * Failed authentications are audited (key id only, never the presented secret), at most a few per second so a
+ * flood of bad keys cannot flood the audit log; the rest are counted in the log line of the next record.
+ */
+class FailureAuditThrottle {
+  private windowStart = 0;
+  private inWindow = 0;
+  private dropped = 0;
+  private static readonly PER_SECOND = 5;
+
+  constructor(private readonly context: ServerContext) {}
+
+  record(request: FastifyRequest, keyId: string): void {
+    const now = Date.now();
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.inWindow = 0;
+    }
+    if (this.inWindow >= FailureAuditThrottle.PER_SECOND) {
+      this.dropped += 1;
+      return;
+    }
+    this.inWindow += 1;
+    const details = this.dropped > 0 ? { unrecordedFailuresBefore: this.dropped } : {};
+    this.dropped = 0;
+    this.context.app.audit.record({
+      actor: `key:${keyId}`, tenant: '-', action: 'auth.failure', target: `${request.method} ${request.url.split('?')[0].slice(0, 200)}`,
+      outcome: 'refused', requestId: request.id, details,
+    });
+  }
 }

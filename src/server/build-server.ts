@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Logger as PinoLogger } from 'pino';
 import { ServingError } from '../core/index.js';
+import { installAccounting } from './accounting.js';
 import { installAuthentication } from './auth.js';
 import { installErrorHandling } from './error-handler.js';
 import { installJsonParser } from './json-body.js';
@@ -10,10 +11,15 @@ import { registerManagementRoutes } from './routes/management-routes.js';
 import { registerOpsRoutes } from './routes/ops-routes.js';
 import { registerPredictionRoutes } from './routes/prediction-routes.js';
 import { registerRepositoryRoutes } from './routes/repository-routes.js';
+import { registerSecurityRoutes } from './routes/security-routes.js';
 import { registerUploadRoutes } from './routes/upload-routes.js';
 import { registerV2Routes } from './routes/v2-routes.js';
+import { policyOf } from './route-policy.js';
+import { installTransportChecks, tlsOptions } from './transport-security.js';
 import type { ServerContext } from './server-context.js';
 
+/** Open sockets beyond this are refused by Node, so idle or slow clients cannot exhaust file descriptors. */
+const MAX_CONNECTIONS = 4096;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
@@ -21,7 +27,9 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
  * timeouts: headers within 15 s, a whole request (uploads included) within 10 minutes, idle keep-alive 5 s.
  */
 export function buildServer(context: ServerContext, logger: PinoLogger): FastifyInstance {
-  const server: FastifyInstance = Fastify({
+  const https = tlsOptions(context.config);
+  const server = Fastify({
+    ...(https === undefined ? {} : { https }),
     loggerInstance: logger as unknown as FastifyBaseLogger,
     requestIdHeader: false,
     genReqId: (request) => {
@@ -38,6 +46,8 @@ export function buildServer(context: ServerContext, logger: PinoLogger): Fastify
     forceCloseConnections: 'idle',
   });
   server.server.headersTimeout = 15_000;
+  server.server.maxHeadersCount = 100;
+  server.server.maxConnections = MAX_CONNECTIONS;
   server.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
     context.metrics.httpRequests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
@@ -48,15 +58,29 @@ export function buildServer(context: ServerContext, logger: PinoLogger): Fastify
       throw new ServingError('SERVER_NOT_READY', 'The server is shutting down or starting; retry shortly.');
     }
   });
-  installAuthentication(server, context.verifier);
+  refuseRoutesWithoutPolicy(server);
+  installTransportChecks(server, context.config);
+  installAuthentication(server, context);
+  installAccounting(server, context);
   installJsonParser(server, context.config.maxJsonBytes);
   server.removeContentTypeParser('text/plain');
   registerHealthRoutes(server, context);
   registerManagementRoutes(server, context);
   registerRepositoryRoutes(server, context);
+  registerSecurityRoutes(server, context);
   registerOpsRoutes(server, context);
   void server.register(async (scope) => registerUploadRoutes(scope, context));
   void server.register(async (scope) => registerV2Routes(scope, context));
   void server.register(async (scope) => registerPredictionRoutes(scope, context));
   return server;
+}
+
+/** Every route must have an access policy (route-policy.ts): registering one without fails at build time. */
+function refuseRoutesWithoutPolicy(server: FastifyInstance): void {
+  server.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (policyOf(method, route.url) === undefined) throw new Error(`Route ${method} ${route.url} has no access policy in route-policy.ts.`);
+    }
+  });
 }

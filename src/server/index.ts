@@ -3,4 +3,3 @@ export { createLogger } from './logger.js';
 export { ServerMetrics } from './metrics.js';
 export { HTTP_STATUS } from './http-status.js';
 export type { ServerContext } from './server-context.js';
-export type { KeyVerifier } from './auth.js';

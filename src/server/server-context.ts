@@ -1,13 +1,11 @@
 import type { TesseraApp } from '../app/index.js';
 import type { TesseraConfig } from '../config/index.js';
-import type { KeyVerifier } from './auth.js';
 import type { ServerMetrics } from './metrics.js';
 
-/** What the transports need: the use cases, the limits, the key check, metrics and the readiness flag. */
+/** What the transports need: the use cases (key checks included), the limits, metrics and the readiness flag. */
 export interface ServerContext {
   app: TesseraApp;
   config: Readonly<TesseraConfig>;
-  verifier: KeyVerifier;
   metrics: ServerMetrics;
   /** False while starting and once shutdown has begun; readiness answers 503 then. */
   isAcceptingTraffic: () => boolean;

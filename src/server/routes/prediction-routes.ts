@@ -1,25 +1,53 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { fail } from '../../core/index.js';
+import type { Caller, ModelAddress } from '../../app/index.js';
+import { fail, isServingError } from '../../core/index.js';
 import { parseMultipart } from '../predictions/multipart.js';
+import { callerOf } from '../model-address.js';
 import type { ServerContext } from '../server-context.js';
 
-type Params = { name: string; version?: string };
+type Query = { Querystring: { topk?: string } };
 
 /**
  * TorchServe's image endpoint: `POST /predictions/{model}[/{version}]` with the raw image as the body, or
- * multipart/form-data with one or more files (run as one batch); `?topk=` (default 5).
+ * multipart/form-data with one or more files (run as one batch); `?topk=` (default 5). Models of other tenants are
+ * `/predictions/{tenant}/{model}[/{version}]`: a two-segment path names `tenant/model` when the caller can see such
+ * a model, and otherwise a model of the caller's tenant and its version (TorchServe's reading).
  */
 export function registerPredictionRoutes(server: FastifyInstance, context: ServerContext): void {
   server.removeAllContentTypeParsers();
   server.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: context.config.maxInferBytes }, (_request, body, done) => done(null, body));
-  for (const path of ['/predictions/:name', '/predictions/:name/:version']) {
-    server.post<{ Params: Params; Querystring: { topk?: string } }>(path, async (request) => {
-      const images = imagesOf(request);
-      const topk = topkOf(request.query.topk);
-      const answer = await context.app.images.predict(request.params.name, request.params.version, images, topk);
-      return { model: answer.model, version: answer.version, predictions: images.length === 1 ? answer.predictions[0] : answer.predictions };
-    });
+  server.post<{ Params: { name: string } } & Query>('/predictions/:name', (request) =>
+    predict(context, request, { model: request.params.name }, undefined));
+  server.post<{ Params: { first: string; second: string } } & Query>('/predictions/:first/:second', (request) => {
+    const { first, second } = request.params;
+    const qualified = twoSegmentModel(context, callerOf(request), first, second);
+    return qualified ? predict(context, request, qualified, undefined) : predict(context, request, { model: first }, second);
+  });
+  server.post<{ Params: { tenant: string; name: string; version: string } } & Query>('/predictions/:tenant/:name/:version', (request) =>
+    predict(context, request, { tenant: request.params.tenant, model: request.params.name }, request.params.version));
+}
+
+/** `tenant/model` when the caller can see that model; undefined to read the path as `model/version`. */
+function twoSegmentModel(context: ServerContext, caller: Caller, first: string, second: string): ModelAddress | undefined {
+  try {
+    context.app.access.visible(caller, { tenant: first, model: second });
+    return { tenant: first, model: second };
+  } catch (error) {
+    if (isServingError(error)) return undefined;
+    throw error;
   }
+}
+
+async function predict(context: ServerContext, request: FastifyRequest<Query>, address: ModelAddress, version: string | undefined) {
+  const caller = callerOf(request);
+  const model = context.app.access.invocable(caller, address);
+  request.security.metered = { model: model.name, version: 0, queueMs: 0, computeMs: 0 };
+  const images = imagesOf(request);
+  const topk = topkOf(request.query.topk);
+  const answer = await context.app.images.predict(model.name, version, images, topk, caller.tenant);
+  request.security.metered = { model: answer.model, version: answer.version, queueMs: answer.queueMs, computeMs: answer.computeMs };
+  const name = address.tenant === undefined ? address.model : `${address.tenant}/${address.model}`;
+  return { model: name, version: answer.version, predictions: images.length === 1 ? answer.predictions[0] : answer.predictions };
 }
 
 function imagesOf(request: FastifyRequest): Uint8Array[] {

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import { fail } from '../../core/index.js';
+import { addressOf, callerOf, type ModelParams } from '../model-address.js';
+import { modelRoutes } from '../route-policy.js';
 import type { ServerContext } from '../server-context.js';
 
 /**
@@ -13,24 +15,26 @@ export function registerUploadRoutes(server: FastifyInstance, context: ServerCon
   server.addContentTypeParser('*', (request, _payload, done) => {
     done(Object.assign(new Error(`Upload the model as application/octet-stream, not ${String(request.headers['content-type']).slice(0, 80)}.`), { code: 'UNSUPPORTED_MEDIA_TYPE' }), undefined);
   });
-  server.post<{ Params: { name: string } }>('/api/models/:name/versions', async (request, reply) => {
-    context.app.models.require(request.params.name);
-    const declared = Number(request.headers['content-length'] ?? 0);
-    if (declared > context.config.maxModelBytes) {
-      fail('MODEL_TOO_LARGE', `The upload declares ${declared} bytes; the limit is ${context.config.maxModelBytes} (TESSERA_MAX_MODEL_BYTES).`);
-    }
-    const body = request.body as Readable | undefined;
-    if (body === undefined) fail('UNSUPPORTED_MEDIA_TYPE', 'Upload the model bytes with Content-Type: application/octet-stream.');
-    const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
-    try {
-      const version = await context.app.versions.push(request.params.name, detached(iterator));
-      return reply.code(201).send(version);
-    } catch (error) {
-      void reply.header('connection', 'close');
-      if (!body.readableEnded) await drain(body, iterator);
-      throw error;
-    }
-  });
+  for (const path of modelRoutes('/api/models', '/versions')) {
+    server.post<{ Params: ModelParams }>(path, async (request, reply) => {
+      const model = context.app.access.owned(callerOf(request), addressOf(request.params));
+      const declared = Number(request.headers['content-length'] ?? 0);
+      if (declared > context.config.maxModelBytes) {
+        fail('MODEL_TOO_LARGE', `The upload declares ${declared} bytes; the limit is ${context.config.maxModelBytes} (TESSERA_MAX_MODEL_BYTES).`);
+      }
+      const body = request.body as Readable | undefined;
+      if (body === undefined) fail('UNSUPPORTED_MEDIA_TYPE', 'Upload the model bytes with Content-Type: application/octet-stream.');
+      const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+      try {
+        const version = await context.app.versions.push(model.name, detached(iterator));
+        return reply.code(201).send(version);
+      } catch (error) {
+        void reply.header('connection', 'close');
+        if (!body.readableEnded) await drain(body, iterator);
+        throw error;
+      }
+    });
+  }
 }
 
 const DRAIN_LIMIT_BYTES = 8 * 1024 * 1024;

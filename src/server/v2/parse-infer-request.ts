@@ -1,7 +1,7 @@
 import type { RequestedOutput } from '../../app/index.js';
-import { fail, type Tensor } from '../../core/index.js';
+import { fail, isServingError, type Tensor } from '../../core/index.js';
 import {
-  BinaryCursor, decodeTensorBytes, isDatatype, jsonToTensorData, splitBinaryBody, type Parameters,
+  BinaryCursor, decodeTensorBytes, isDatatype, jsonNestingExceeds, jsonToTensorData, MAX_JSON_DEPTH, splitBinaryBody, type Parameters,
 } from '../../protocol/index.js';
 
 /** An inference request decoded from the wire, before it meets the model signature. */
@@ -41,8 +41,11 @@ export function parseInferRequest(body: Uint8Array, headerLength: string | undef
 function parseJson(bytes: Uint8Array): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    if (jsonNestingExceeds(text)) fail('INVALID_JSON', `The request nests deeper than ${MAX_JSON_DEPTH} levels.`);
+    value = JSON.parse(text, refusePrototypeKeys);
   } catch (error) {
+    if (isServingError(error)) throw error;
     fail('INVALID_JSON', `The request header is not valid JSON: ${(error as Error).message.slice(0, 200)}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('INVALID_REQUEST', 'The inference request must be a JSON object.');
@@ -105,4 +108,10 @@ function parseOutput(raw: unknown, index: number, formats: Map<string, boolean>)
   if (k === undefined) return { name: output.name };
   if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1) fail('INVALID_PARAMETER', `Output "${output.name}": classification must be a positive integer.`);
   return { name: output.name, classification: k };
+}
+
+/** `__proto__` and `constructor` keys are refused outright (prototype-pollution attempts). */
+function refusePrototypeKeys(key: string, value: unknown): unknown {
+  if (key === '__proto__' || key === 'constructor') throw new Error(`the key "${key}" is not allowed`);
+  return value;
 }
