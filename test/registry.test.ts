@@ -21,9 +21,9 @@ async function rejectsWith(fn: () => unknown, code: string, message?: RegExp): P
   });
 }
 
-const model = { name: 'mlp', task: 'classification', description: 'tiny', labels: ['a', 'b'], preprocess: { size: 4 }, runtime: { instances: 2 } };
+const model = { name: 'default/mlp', tenant: 'default', task: 'classification', description: 'tiny', labels: ['a', 'b'], preprocess: { size: 4 }, runtime: { instances: 2 } };
 const version = (state: NewVersion['state'] = 'READY', artifactId: string | null = null): NewVersion => ({
-  sha256: 'ab'.repeat(32), sizeBytes: 10, artifactId, state, error: null,
+  sha256: 'ab'.repeat(32), sizeBytes: 10, artifactId, state, error: null, envelope: null,
   inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }],
 });
 
@@ -86,15 +86,17 @@ for (const [label, makeStore] of STORES) describe(label, () => {
 
   it('creates, lists, updates and refuses duplicate models', async () => {
     const created = store.createModel(model);
-    assert.equal(created.name, 'mlp');
+    assert.equal(created.name, 'default/mlp');
+    assert.equal(created.tenant, 'default');
+    assert.equal(created.visibility, 'private');
     assert.deepEqual(created.labels, ['a', 'b']);
     assert.deepEqual(created.preprocess, { size: 4 });
     assert.match(created.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-    await rejectsWith(() => store.createModel(model), 'MODEL_EXISTS', /"mlp"/);
-    await rejectsWith(() => store.createModel({ ...model, name: 'Bad Name' }), 'INVALID_MODEL_NAME');
-    store.createModel({ ...model, name: 'alpha' });
-    assert.deepEqual(store.listModels().map((m) => m.name), ['alpha', 'mlp']);
-    const updated = store.updateModel('mlp', { description: 'changed', labels: undefined });
+    await rejectsWith(() => store.createModel(model), 'MODEL_EXISTS', /"default\/mlp"/);
+    await rejectsWith(() => store.createModel({ ...model, name: 'default/Bad Name' }), 'INVALID_MODEL_NAME');
+    store.createModel({ ...model, name: 'default/alpha' });
+    assert.deepEqual(store.listModels().map((m) => m.name), ['default/alpha', 'default/mlp']);
+    const updated = store.updateModel('default/mlp', { description: 'changed', labels: undefined });
     assert.equal(updated.description, 'changed');
     assert.deepEqual(updated.labels, ['a', 'b']);
     assert.notEqual(updated.updatedAt, created.updatedAt);
@@ -105,62 +107,62 @@ for (const [label, makeStore] of STORES) describe(label, () => {
 
   it('numbers versions 1, 2, 3 and never reuses a number', async () => {
     store.createModel(model);
-    assert.deepEqual([1, 2, 3].map(() => store.createVersion('mlp', version()).version), [1, 2, 3]);
-    assert.equal(store.deleteVersion('mlp', 3).version, 3);
-    assert.equal(store.createVersion('mlp', version()).version, 4);
-    assert.deepEqual(store.listVersions('mlp').map((v) => v.version), [1, 2, 4]);
-    assert.equal(store.getVersion('mlp', 3), undefined);
-    await rejectsWith(() => store.deleteVersion('mlp', 3), 'VERSION_NOT_FOUND', /Model "mlp" has no version 3/);
-    const v1 = store.getVersion('mlp', 1);
-    assert.equal(v1?.model, 'mlp');
+    assert.deepEqual([1, 2, 3].map(() => store.createVersion('default/mlp', version()).version), [1, 2, 3]);
+    assert.equal(store.deleteVersion('default/mlp', 3).version, 3);
+    assert.equal(store.createVersion('default/mlp', version()).version, 4);
+    assert.deepEqual(store.listVersions('default/mlp').map((v) => v.version), [1, 2, 4]);
+    assert.equal(store.getVersion('default/mlp', 3), undefined);
+    await rejectsWith(() => store.deleteVersion('default/mlp', 3), 'VERSION_NOT_FOUND', /Model "default\/mlp" has no version 3/);
+    const v1 = store.getVersion('default/mlp', 1);
+    assert.equal(v1?.model, 'default/mlp');
     assert.deepEqual(v1?.inputs, version().inputs);
   });
 
   it('finishes versions, finds the latest READY one and the interrupted ones', () => {
     store.createModel(model);
-    store.createVersion('mlp', version('READY'));
-    store.createVersion('mlp', version('VALIDATING', 'f'.repeat(32)));
-    store.createVersion('mlp', version('VALIDATING'));
-    assert.equal(store.latestReadyVersion('mlp')?.version, 1);
+    store.createVersion('default/mlp', version('READY'));
+    store.createVersion('default/mlp', version('VALIDATING', 'f'.repeat(32)));
+    store.createVersion('default/mlp', version('VALIDATING'));
+    assert.equal(store.latestReadyVersion('default/mlp')?.version, 1);
     assert.deepEqual(store.listInterruptedVersions().map((v) => v.version), [2, 3]);
-    const failed = store.finishVersion('mlp', 2, { state: 'FAILED', error: 'bad graph', artifactId: null });
+    const failed = store.finishVersion('default/mlp', 2, { state: 'FAILED', error: 'bad graph', artifactId: null });
     assert.equal(failed.state, 'FAILED');
     assert.equal(failed.artifactId, null);
     assert.equal(failed.error, 'bad graph');
-    const ready = store.finishVersion('mlp', 3, { state: 'READY', error: null, inputs: [] });
+    const ready = store.finishVersion('default/mlp', 3, { state: 'READY', error: null, inputs: [] });
     assert.deepEqual(ready.inputs, []);
     assert.deepEqual(ready.outputs, version().outputs);
-    assert.equal(store.latestReadyVersion('mlp')?.version, 3);
+    assert.equal(store.latestReadyVersion('default/mlp')?.version, 3);
     assert.deepEqual(store.listInterruptedVersions(), []);
-    store.createVersion('mlp', version('VALIDATING'));
-    store.purgeVersion('mlp', 4);
-    assert.equal(store.getVersion('mlp', 4), undefined);
+    store.createVersion('default/mlp', version('VALIDATING'));
+    store.purgeVersion('default/mlp', 4);
+    assert.equal(store.getVersion('default/mlp', 4), undefined);
   });
 
   it('sets aliases, rolls back through the stack and records history', async () => {
     store.createModel(model);
-    for (let i = 0; i < 4; i++) store.createVersion('mlp', version());
-    store.createVersion('mlp', version('VALIDATING'));
-    await rejectsWith(() => store.setAlias('mlp', 'prod', 9), 'VERSION_NOT_FOUND', /no version 9/);
-    await rejectsWith(() => store.setAlias('mlp', 'prod', 5), 'VERSION_NOT_READY', /VALIDATING/);
-    await rejectsWith(() => store.setAlias('mlp', '1abc', 1), 'INVALID_ALIAS_NAME');
-    store.setAlias('mlp', 'prod', 1);
-    store.setAlias('mlp', 'prod', 2);
-    assert.equal(store.setAlias('mlp', 'prod', 2).version, 2); // no-op: no history row, no push
-    store.setAlias('mlp', 'prod', 3);
-    store.setAlias('mlp', 'prod', 4); // stack [1, 2, 3]
-    assert.deepEqual(store.listAliases('mlp').map((a) => [a.name, a.version]), [['prod', 4]]);
-    await rejectsWith(() => store.deleteVersion('mlp', 4), 'VERSION_IN_USE', /alias "prod"/);
-    store.deleteVersion('mlp', 3);
-    assert.equal(store.rollbackAlias('mlp', 'prod').version, 2); // skips deleted 3
-    assert.equal(store.rollbackAlias('mlp', 'prod').version, 1);
-    await rejectsWith(() => store.rollbackAlias('mlp', 'prod'), 'NO_PREVIOUS_TARGET', /"prod"/);
-    assert.equal(store.getAlias('mlp', 'prod')?.version, 1);
-    await rejectsWith(() => store.rollbackAlias('mlp', 'staging'), 'ALIAS_NOT_FOUND', /"staging"/);
-    store.deleteAlias('mlp', 'prod');
-    assert.equal(store.getAlias('mlp', 'prod'), undefined);
-    await rejectsWith(() => store.deleteAlias('mlp', 'prod'), 'ALIAS_NOT_FOUND');
-    const moves = store.aliasHistory('mlp', 'prod').map((m) => [m.action, m.fromVersion, m.toVersion]);
+    for (let i = 0; i < 4; i++) store.createVersion('default/mlp', version());
+    store.createVersion('default/mlp', version('VALIDATING'));
+    await rejectsWith(() => store.setAlias('default/mlp', 'prod', 9), 'VERSION_NOT_FOUND', /no version 9/);
+    await rejectsWith(() => store.setAlias('default/mlp', 'prod', 5), 'VERSION_NOT_READY', /VALIDATING/);
+    await rejectsWith(() => store.setAlias('default/mlp', '1abc', 1), 'INVALID_ALIAS_NAME');
+    store.setAlias('default/mlp', 'prod', 1);
+    store.setAlias('default/mlp', 'prod', 2);
+    assert.equal(store.setAlias('default/mlp', 'prod', 2).version, 2); // no-op: no history row, no push
+    store.setAlias('default/mlp', 'prod', 3);
+    store.setAlias('default/mlp', 'prod', 4); // stack [1, 2, 3]
+    assert.deepEqual(store.listAliases('default/mlp').map((a) => [a.name, a.version]), [['prod', 4]]);
+    await rejectsWith(() => store.deleteVersion('default/mlp', 4), 'VERSION_IN_USE', /alias "prod"/);
+    store.deleteVersion('default/mlp', 3);
+    assert.equal(store.rollbackAlias('default/mlp', 'prod').version, 2); // skips deleted 3
+    assert.equal(store.rollbackAlias('default/mlp', 'prod').version, 1);
+    await rejectsWith(() => store.rollbackAlias('default/mlp', 'prod'), 'NO_PREVIOUS_TARGET', /"prod"/);
+    assert.equal(store.getAlias('default/mlp', 'prod')?.version, 1);
+    await rejectsWith(() => store.rollbackAlias('default/mlp', 'staging'), 'ALIAS_NOT_FOUND', /"staging"/);
+    store.deleteAlias('default/mlp', 'prod');
+    assert.equal(store.getAlias('default/mlp', 'prod'), undefined);
+    await rejectsWith(() => store.deleteAlias('default/mlp', 'prod'), 'ALIAS_NOT_FOUND');
+    const moves = store.aliasHistory('default/mlp', 'prod').map((m) => [m.action, m.fromVersion, m.toVersion]);
     assert.deepEqual(moves, [
       ['set', null, 1], ['set', 1, 2], ['set', 2, 3], ['set', 3, 4],
       ['rollback', 4, 2], ['rollback', 2, 1], ['delete', 1, null],
@@ -169,51 +171,51 @@ for (const [label, makeStore] of STORES) describe(label, () => {
 
   it('rollback skips versions that are no longer READY', () => {
     store.createModel(model);
-    for (let i = 0; i < 3; i++) store.createVersion('mlp', version());
-    store.setAlias('mlp', 'prod', 1);
-    store.setAlias('mlp', 'prod', 2);
-    store.setAlias('mlp', 'prod', 3);
-    store.finishVersion('mlp', 2, { state: 'FAILED', error: 'revoked' });
-    assert.equal(store.rollbackAlias('mlp', 'prod').version, 1);
+    for (let i = 0; i < 3; i++) store.createVersion('default/mlp', version());
+    store.setAlias('default/mlp', 'prod', 1);
+    store.setAlias('default/mlp', 'prod', 2);
+    store.setAlias('default/mlp', 'prod', 3);
+    store.finishVersion('default/mlp', 2, { state: 'FAILED', error: 'revoked' });
+    assert.equal(store.rollbackAlias('default/mlp', 'prod').version, 1);
   });
 
   it('resolves versions for every kind of reference', async () => {
-    await rejectsWith(() => resolveVersion(store, 'mlp'), 'MODEL_NOT_FOUND');
+    await rejectsWith(() => resolveVersion(store, 'default/mlp'), 'MODEL_NOT_FOUND');
     store.createModel(model);
-    await rejectsWith(() => resolveVersion(store, 'mlp'), 'NO_READY_VERSION', /"mlp"/);
-    store.createVersion('mlp', version());
-    store.createVersion('mlp', version());
-    store.createVersion('mlp', version('FAILED'));
-    assert.equal(resolveVersion(store, 'mlp').version, 2);
-    store.setAlias('mlp', 'production', 1);
-    assert.equal(resolveVersion(store, 'mlp').version, 1);
-    assert.equal(resolveVersion(store, 'mlp', parseVersionRef('3')).version, 3);
-    await rejectsWith(() => resolveVersion(store, 'mlp', parseVersionRef('7')), 'VERSION_NOT_FOUND', /Model "mlp" has no version 7/);
-    store.setAlias('mlp', 'staging', 2);
-    assert.equal(resolveVersion(store, 'mlp', parseVersionRef('staging')).version, 2);
-    await rejectsWith(() => resolveVersion(store, 'mlp', parseVersionRef('canary')), 'ALIAS_NOT_FOUND', /"canary"/);
+    await rejectsWith(() => resolveVersion(store, 'default/mlp'), 'NO_READY_VERSION', /"default\/mlp"/);
+    store.createVersion('default/mlp', version());
+    store.createVersion('default/mlp', version());
+    store.createVersion('default/mlp', version('FAILED'));
+    assert.equal(resolveVersion(store, 'default/mlp').version, 2);
+    store.setAlias('default/mlp', 'production', 1);
+    assert.equal(resolveVersion(store, 'default/mlp').version, 1);
+    assert.equal(resolveVersion(store, 'default/mlp', parseVersionRef('3')).version, 3);
+    await rejectsWith(() => resolveVersion(store, 'default/mlp', parseVersionRef('7')), 'VERSION_NOT_FOUND', /Model "default\/mlp" has no version 7/);
+    store.setAlias('default/mlp', 'staging', 2);
+    assert.equal(resolveVersion(store, 'default/mlp', parseVersionRef('staging')).version, 2);
+    await rejectsWith(() => resolveVersion(store, 'default/mlp', parseVersionRef('canary')), 'ALIAS_NOT_FOUND', /"canary"/);
   });
 
   it('deletes a model with its versions, aliases and history, returning artifact ids', async () => {
     store.createModel(model);
-    store.createModel({ ...model, name: 'other' });
+    store.createModel({ ...model, name: 'default/other' });
     const ids = ['a'.repeat(32), 'b'.repeat(32)];
-    store.createVersion('mlp', version('READY', ids[0]));
-    store.createVersion('mlp', version('FAILED', null));
-    store.createVersion('mlp', version('READY', ids[1]));
-    store.createVersion('other', version('READY', 'c'.repeat(32)));
-    store.setAlias('mlp', 'prod', 1);
+    store.createVersion('default/mlp', version('READY', ids[0]));
+    store.createVersion('default/mlp', version('FAILED', null));
+    store.createVersion('default/mlp', version('READY', ids[1]));
+    store.createVersion('default/other', version('READY', 'c'.repeat(32)));
+    store.setAlias('default/mlp', 'prod', 1);
     assert.deepEqual([...store.referencedArtifactIds()].sort(), [...ids, 'c'.repeat(32)]);
-    assert.deepEqual(store.deleteModel('mlp'), ids);
-    assert.equal(store.getModel('mlp'), undefined);
+    assert.deepEqual(store.deleteModel('default/mlp'), ids);
+    assert.equal(store.getModel('default/mlp'), undefined);
     for (const table of ['versions', 'aliases', 'alias_history']) {
       assert.equal(db.prepare<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE model_id = 1`).get()?.n, 0, table);
     }
     assert.deepEqual([...store.referencedArtifactIds()], ['c'.repeat(32)]);
-    await rejectsWith(() => store.deleteModel('mlp'), 'MODEL_NOT_FOUND');
+    await rejectsWith(() => store.deleteModel('default/mlp'), 'MODEL_NOT_FOUND');
     store.createModel(model);
-    assert.equal(store.createVersion('mlp', version()).version, 1);
-    assert.deepEqual(store.aliasHistory('mlp', 'prod'), []);
+    assert.equal(store.createVersion('default/mlp', version()).version, 1);
+    assert.deepEqual(store.aliasHistory('default/mlp', 'prod'), []);
   });
 });
 

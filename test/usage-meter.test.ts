@@ -140,7 +140,6 @@ describe('UsageMeter', () => {
     db.close();
     assert.throws(() => meter.flush());
     assert.equal(meter.pendingCells, 1);
-    assert.equal(meter.query.length, 1);
   });
 
   it('refuses to flush inside another transaction', () => {
@@ -176,10 +175,10 @@ describe('UsageMeter', () => {
     clock.at = new Date('2025-03-15T10:00:00Z');
     meter.record(entry({ computeMs: 100 }));
     assert.deepEqual(meter.monthTotals('2025-03'), [
-      { subjectId: 'key:k1', requests: 3, computeMs: 104 },
+      { subjectId: 'key:k1', requests: 3, computeMs: 102 },
       { subjectId: 'key:k2', requests: 1, computeMs: 30 },
       { subjectId: 'key:k3', requests: 1, computeMs: 5 },
-      { subjectId: 'tenant:acme', requests: 4, computeMs: 134 },
+      { subjectId: 'tenant:acme', requests: 4, computeMs: 132 },
       { subjectId: 'tenant:beta', requests: 1, computeMs: 5 },
     ]);
     assert.deepEqual(meter.monthTotals('2025-04').map((t) => t.subjectId), ['key:k1', 'tenant:acme']);

@@ -93,3 +93,9 @@ export class ModelAccess {
 function notFound(name: string): never {
   return fail('MODEL_NOT_FOUND', `Model "${name}" does not exist: create it first or check the name.`);
 }
+
+/** A qualified name as the caller would write it: bare inside its own tenant, `tenant/model` otherwise. */
+export function nameFor(caller: Caller, qualified: string): string {
+  const prefix = `${caller.tenant}/`;
+  return qualified.startsWith(prefix) ? qualified.slice(prefix.length) : qualified;
+}

@@ -33,15 +33,15 @@ export interface AppContext {
   options: Readonly<AppOptions>;
 }
 
-/** What the composition root gives the app to rotate the master key (the key material never enters the app). */
+/** Master-key operations the composition root gives the app; the key material never enters the app. */
 export interface EncryptionControl {
   /** Fingerprint of the master key in force. */
   keyId(): string;
-  /** Re-wraps one sealed data key from the key in force to `next` (see `rotate`). */
-  rewrap(envelope: string, owner: { tenant: string; modelId: number }, artifactId: string): string;
+  /** A rotation was interrupted (the next key exists beside the current one): finish it with `rotate`. */
+  hasPendingRotation(): boolean;
   /**
-   * Prepares the next master key (generated and saved beside the current one, or given), runs `apply` — which must
-   * re-wrap every envelope with `rewrap` and commit them in one transaction — then makes the next key the one in force.
+   * Brings the next master key into force. `apply` must re-wrap every sealed data key with the `rewrap` it is given
+   * and commit them all in one transaction; if it throws, the key in force stays.
    */
-  rotate(apply: () => void, given?: string): Promise<{ from: string; to: string }>;
+  rotate(apply: (rewrap: (envelope: string, owner: { tenant: string; modelId: number }, artifactId: string) => string) => void): Promise<{ from: string; to: string }>;
 }

@@ -5,6 +5,8 @@ export interface RotationReport {
   from: string;
   to: string;
   rewrapped: number;
+  /** Versions whose data key could not be unwrapped (already corrupt); they stay CORRUPT-bound. */
+  skipped: number;
 }
 
 /**
@@ -20,35 +22,29 @@ export class EncryptionService {
   }
 
   async rotate(body: unknown): Promise<RotationReport> {
-    const control = this.context.encryption ?? fail('MASTER_KEY_NOT_ROTATABLE', 'Encryption at rest is off: configure TESSERA_MASTER_KEY or TESSERA_MASTER_KEY_FILE first.');
-    const given = newKeyOf(body);
+    if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0)) {
+      fail('INVALID_REQUEST', 'The body must be empty or {}: the server generates the next master key itself.');
+    }
+    const control = this.context.encryption
+      ?? fail('MASTER_KEY_NOT_ROTATABLE', 'Encryption at rest is off: configure TESSERA_MASTER_KEY_FILE first.');
     let rewrapped = 0;
-    const keys = await control.rotate(() => {
-      const sealed = this.context.store.listSealedVersions();
-      const updates = sealed.map((version) => {
+    let skipped = 0;
+    const keys = await control.rotate((rewrap) => {
+      const updates: Array<{ versionId: number; envelope: string }> = [];
+      for (const version of this.context.store.listSealedVersions()) {
         const model = this.context.store.getModel(version.model);
-        if (model === undefined || version.artifactId === null || version.envelope === null) throw new RangeError(`Version row ${version.id} is not sealed.`);
+        if (model === undefined || version.artifactId === null || version.envelope === null) continue;
         try {
-          return { versionId: version.id, envelope: control.rewrap(version.envelope, { tenant: model.tenant, modelId: model.id }, version.artifactId) };
+          updates.push({ versionId: version.id, envelope: rewrap(version.envelope, { tenant: model.tenant, modelId: model.id }, version.artifactId) });
         } catch (error) {
-          if (isServingError(error)) return undefined;
-          throw error;
+          if (!isServingError(error)) throw error;
+          skipped += 1;
         }
-      });
-      const ok = updates.filter((update) => update !== undefined);
-      this.context.store.replaceEnvelopes(ok);
-      rewrapped = ok.length;
-    }, given);
-    return { ...keys, rewrapped };
+      }
+      this.context.store.replaceEnvelopes(updates);
+      rewrapped = updates.length;
+    });
+    this.context.logger.info({ ...keys, rewrapped, skipped }, 'master-key-rotated');
+    return { ...keys, rewrapped, skipped };
   }
-}
-
-function newKeyOf(body: unknown): string | undefined {
-  if (body === undefined || body === null) return undefined;
-  if (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).some((key) => key !== 'newKey')) {
-    fail('INVALID_REQUEST', 'The body must be {} or {"newKey": "<32 bytes, base64 or hex>"}.');
-  }
-  const key = (body as { newKey?: unknown }).newKey;
-  if (key !== undefined && typeof key !== 'string') fail('INVALID_REQUEST', 'Field "newKey" must be a string.');
-  return key as string | undefined;
 }

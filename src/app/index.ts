@@ -4,7 +4,7 @@ export type { InferCall, InferOutcome, InferenceEvent, InferenceObserver } from 
 export type { RequestedOutput } from './input-check.js';
 export { shapeText } from './input-check.js';
 export type { Caller, ModelAddress } from './access.js';
-export { grants } from './access.js';
+export { grants, nameFor } from './access.js';
 export type { Admission } from './limit-service.js';
 export type { AppContext as TesseraAppContext, EncryptionControl } from './app-context.js';
 export type { UsageQuery, MeteredRequest } from './usage-service.js';

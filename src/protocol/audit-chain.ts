@@ -15,6 +15,7 @@ export interface AuditChainHead {
   hash: string;
 }
 
+/** `ok` with the number of records checked and the last hash, or the first bad `seq` and why. */
 export type AuditChainResult = { ok: true; count: number; head: string } | { ok: false; seq: number; reason: string };
 
 /**

@@ -46,8 +46,8 @@ export class FileArtifactStore implements ArtifactStore {
     const temp = tempPath(this.#root, artifactId);
     this.#writing.add(artifactId);
     try {
-      const sealing = this.#cipher?.seal(owner, artifactId);
       await mkdir(dirname(temp), { recursive: true });
+      const sealing = this.#cipher?.seal(owner, artifactId);
       const { sha256, sizeBytes, envelope } = await streamToFile(source, temp, maxBytes, sealing);
       await this.#moveIntoPlace(temp, artifactPath(this.#root, artifactId));
       return { artifactId, sha256, sizeBytes, envelope };
@@ -63,7 +63,8 @@ export class FileArtifactStore implements ArtifactStore {
     const { artifactId, sha256: expectedSha256, envelope, owner } = locator;
     const path = artifactPath(this.#root, artifactId);
     if (envelope !== null && this.#cipher === undefined) {
-      fail('MASTER_KEY_REQUIRED', `Artifact ${artifactId} is encrypted and this server has no master key: start it with the master key the artifact was sealed with.`);
+      fail('MASTER_KEY_REQUIRED', `Artifact ${artifactId} is encrypted and this server has no master key: `
+        + 'start it with the master key the artifact was sealed with.');
     }
     let stored: Buffer;
     try {
@@ -75,7 +76,8 @@ export class FileArtifactStore implements ArtifactStore {
     const bytes = envelope === null || this.#cipher === undefined ? stored : this.#cipher.open(stored, envelope, owner, artifactId);
     const actual = createHash('sha256').update(bytes).digest('hex');
     if (actual !== String(expectedSha256).toLowerCase()) {
-      fail('ARTIFACT_CORRUPT', `Artifact ${artifactId} has sha256 ${actual}, expected ${expectedSha256}: the file was damaged; restore it from a backup or upload the model again.`);
+      fail('ARTIFACT_CORRUPT', `Artifact ${artifactId} has sha256 ${actual}, expected ${expectedSha256}: the file was damaged; `
+        + 'restore it from a backup or upload the model again.');
     }
     return bytes;
   }

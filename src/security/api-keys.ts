@@ -1,11 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import { fail } from '../core/index.js';
 import type { SqlDatabase } from '../db/index.js';
-import type { CreatedKey, KeyInfo, Limits, Scope } from '../protocol/index.js';
+import type { CreatedKey, KeyInfo } from '../protocol/index.js';
 import { SecretHasher, decodeDigest, sha256 } from './api-key-digest.js';
 import {
   ADMIN_KEY_ID, formatApiKey, generateKeyId, generateSecret, isLegacyAdminKey, looksLikeApiKey, parseApiKey,
 } from './api-key-format.js';
+import { toCached, toInfo, type CachedKey, type KeyRow } from './api-key-rows.js';
 import { parseCreateKey, type CreateKeyInput } from './parse-create-key.js';
 import type { Principal } from './principal.js';
 import { DEFAULT_TENANT } from './tenants.js';
@@ -29,34 +30,6 @@ export const MAX_ROTATION_OVERLAP_SECONDS = 7 * 24 * 3600;
 const LAST_USED_INTERVAL_MS = 60_000;
 const MAX_PRESENTED_LENGTH = 512;
 
-interface KeyRow {
-  id: string;
-  tenant: string;
-  name: string;
-  scopes_json: string;
-  models_json: string | null;
-  limits_json: string;
-  secret_digest: string;
-  previous_digest: string | null;
-  previous_expires_at: string | null;
-  expires_at: string | null;
-  created_at: string;
-  created_by: string;
-  revoked_at: string | null;
-  last_used_at: string | null;
-}
-
-/** One usable key as `authenticate` sees it (revoked keys and keys of deleted tenants are never cached). */
-interface CachedKey {
-  principal: Principal;
-  digest: Buffer | null;
-  previousDigest: Buffer | null;
-  /** -Infinity when there is no previous digest. */
-  previousExpiresMs: number;
-  /** Infinity when the key never expires. */
-  expiresMs: number;
-}
-
 /** A presented key reduced to what is compared: the id to look up and the string whose HMAC is stored. */
 interface Candidate {
   id: string;
@@ -69,10 +42,11 @@ interface Candidate {
  * The API keys (table `api_keys`): creation, listing, revocation, rotation and authentication.
  *
  * Only `HMAC-SHA-256(pepper, secret)` is stored. `authenticate` reads from an in-memory copy of the usable keys
- * that every write through this store clears, so a revocation or rotation applies to the very next request; a
- * tenant deletion must call `invalidate()` (wire `TenantStore`'s `onDelete` to it). The bootstrap admin key (id
- * `admin`) is set up by `ensureAdminKey`, which may hand this store a configured admin key (kept in memory only) or
- * the SHA-256 of an earlier release's admin key.
+ * that every write through this store clears, so a revocation or rotation applies to the very next request. A tenant
+ * deletion is not a write of this store: whoever deletes the tenant calls `invalidate()` (app/TenantService does,
+ * or pass `onDelete: () => keys.invalidate()` to `TenantStore`); a 5 s reload of the table is only a backstop.
+ * The bootstrap admin key (id `admin`) is set up by `ensureAdminKey`, which may hand this store a configured admin
+ * key (kept in memory only) or the SHA-256 of an earlier release's admin key.
  *
  * @example
  * const keys = new KeyStore({ db, pepper: await loadOrCreatePepper(dataDir) });
@@ -312,40 +286,4 @@ function assertCreatedBy(createdBy: string): void {
   if (typeof createdBy !== 'string' || createdBy.length === 0 || createdBy.length > 200) {
     fail('INVALID_REQUEST', 'createdBy must name who creates the key (1 to 200 characters, e.g. "key:<id>").');
   }
-}
-
-function toCached(row: KeyRow): CachedKey {
-  const models = row.models_json === null ? null : JSON.parse(row.models_json) as string[];
-  const principal: Principal = Object.freeze({
-    keyId: row.id,
-    tenant: row.tenant,
-    scopes: new Set(JSON.parse(row.scopes_json) as Scope[]),
-    models: models === null ? null : new Set(models),
-    limits: Object.freeze(JSON.parse(row.limits_json) as Limits),
-  });
-  return {
-    principal,
-    digest: decodeDigest(row.secret_digest),
-    previousDigest: decodeDigest(row.previous_digest),
-    previousExpiresMs: row.previous_expires_at === null ? -Infinity : Date.parse(row.previous_expires_at),
-    expiresMs: row.expires_at === null ? Infinity : Date.parse(row.expires_at),
-  };
-}
-
-function toInfo(row: KeyRow, nowMs: number): KeyInfo {
-  const overlap = row.previous_digest !== null && row.previous_expires_at !== null && Date.parse(row.previous_expires_at) > nowMs;
-  return {
-    id: row.id,
-    name: row.name,
-    tenant: row.tenant,
-    scopes: JSON.parse(row.scopes_json) as Scope[],
-    models: row.models_json === null ? null : JSON.parse(row.models_json) as string[],
-    limits: JSON.parse(row.limits_json) as Limits,
-    expiresAt: row.expires_at,
-    createdAt: row.created_at,
-    createdBy: row.created_by,
-    revokedAt: row.revoked_at,
-    lastUsedAt: row.last_used_at,
-    previousSecretExpiresAt: overlap ? row.previous_expires_at : null,
-  };
 }

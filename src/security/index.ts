@@ -15,3 +15,4 @@ export { UsageMeter, type UsageEntry, type UsageMeterOptions, type MonthTotal } 
 export { USAGE_GROUPS, parseUsageQuery, isUtcDay, type UsageGroup, type UsageQuery } from './usage-query.js';
 export { toCsv, csvCell } from './to-csv.js';
 export { AuditLog, AUDIT_FIELD_LIMITS, type AuditEntry, type AuditListOptions, type AuditLogOptions } from './audit-log.js';
+export { MasterKeyManager, type MasterKeySource } from './master-key-manager.js';

@@ -9,8 +9,9 @@ export interface TenantStoreOptions {
   /** The clock (tests pass a fake one). Default: `() => new Date()`. */
   now?: () => Date;
   /**
-   * Called after a tenant is deleted. Wire it to `KeyStore.invalidate()` so the keys of the tenant stop working on
-   * the very next request: `new TenantStore(db, { onDelete: () => keys.invalidate() })`.
+   * Called after a tenant is deleted, e.g. `() => keys.invalidate()` so the keys of the tenant stop working on the
+   * very next request. Optional: the caller of `delete` may call `KeyStore.invalidate()` itself instead (as
+   * app/TenantService does); one of the two is required.
    */
   onDelete?: (name: string) => void;
 }

@@ -34,7 +34,8 @@ export function wrapDataKey(dataKey: Buffer, master: MasterKey, owner: ArtifactO
   const cipher = createCipheriv('aes-256-gcm', master.key, nonce);
   cipher.setAAD(wrapAad(owner, artifactId, master.id));
   const dek = Buffer.concat([cipher.update(dataKey), cipher.final()]);
-  return JSON.stringify({ v: VERSION, alg: ALGORITHM, kek: master.id, nonce: nonce.toString('base64'), tag: cipher.getAuthTag().toString('base64'), dek: dek.toString('base64') });
+  const tag = cipher.getAuthTag();
+  return JSON.stringify({ v: VERSION, alg: ALGORITHM, kek: master.id, nonce: nonce.toString('base64'), tag: tag.toString('base64'), dek: dek.toString('base64') });
 }
 
 /**

@@ -35,6 +35,7 @@ export interface AdmissionRefused {
   headers: RateLimitHeaders;
 }
 
+/** The answer of `LimitEnforcer.admit`: narrow on `ok`. */
 export type Admission = AdmissionGranted | AdmissionRefused;
 
 export interface LimitEnforcerOptions {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { fail } from '../../core/index.js';
+import { nameFor } from '../../app/index.js';
 import { addressOf, callerOf, type ModelParams } from '../model-address.js';
 import { modelRoutes } from '../route-policy.js';
 import type { ServerContext } from '../server-context.js';
@@ -13,7 +14,8 @@ export function registerRepositoryRoutes(server: FastifyInstance, context: Serve
     if (typeof body !== 'object' || Array.isArray(body) || (body.ready !== undefined && typeof body.ready !== 'boolean')) {
       fail('INVALID_REQUEST', 'The body must be {} or {"ready": true|false}.');
     }
-    return app.repository.index(app.access.list(callerOf(request)), body.ready === true);
+    const caller = callerOf(request);
+    return app.repository.index(app.access.list(caller), body.ready === true).map((entry) => ({ ...entry, name: nameFor(caller, entry.name) }));
   });
   server.post('/v2/repository/:repository/index', async () => fail('NOT_IMPLEMENTED', 'Named repositories are not supported; use /v2/repository/index.'));
   for (const path of modelRoutes('/v2/repository/models', '/load')) {

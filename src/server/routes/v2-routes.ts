@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { nameFor } from '../../app/index.js';
 import { INFERENCE_HEADER_CONTENT_LENGTH } from '../../protocol/index.js';
 import { addressedName, addressOf, callerOf, type ModelParams } from '../model-address.js';
 import { modelRoutes } from '../route-policy.js';
@@ -28,9 +29,14 @@ export function registerV2Routes(server: FastifyInstance, context: ServerContext
       return reply.code(ready ? 200 : 503).send({ name: addressedName(request.params), ready });
     });
     server.post<{ Params: Params }>(`${prefix}/infer`, (request, reply) => infer(context, request, reply));
-    server.get<{ Params: Params }>(`${prefix}/stats`, async (request) => ({ model_stats: app.inference.stats(describable(request), request.params.version) }));
+    server.get<{ Params: Params }>(`${prefix}/stats`, async (request) => ({
+      model_stats: app.inference.stats(describable(request), request.params.version).map((entry) => ({ ...entry, name: nameFor(callerOf(request), entry.name) })),
+    }));
   }
-  server.get('/v2/models/stats', async (request) => ({ model_stats: app.inference.statsOf(app.access.list(callerOf(request))) }));
+  server.get('/v2/models/stats', async (request) => {
+    const caller = callerOf(request);
+    return { model_stats: app.inference.statsOf(app.access.list(caller)).map((entry) => ({ ...entry, name: nameFor(caller, entry.name) })) };
+  });
 }
 
 async function infer(context: ServerContext, request: FastifyRequest<{ Params: Params }>, reply: FastifyReply): Promise<FastifyReply> {
