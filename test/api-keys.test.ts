@@ -240,7 +240,8 @@ describe('api keys', () => {
     for (const scope of ['admin', 'tenant:admin', 'models:write', 'models:read', 'infer', 'metrics:read'] as const) assert.equal(hasScope(admin, scope), true);
     const tenantAdmin = principal('tenant:admin');
     assert.equal(hasScope(tenantAdmin, 'admin'), false);
-    for (const scope of ['models:write', 'models:read', 'infer', 'metrics:read'] as const) assert.equal(hasScope(tenantAdmin, scope), true);
+    for (const scope of ['models:write', 'models:read', 'infer'] as const) assert.equal(hasScope(tenantAdmin, scope), true);
+    assert.equal(hasScope(tenantAdmin, 'metrics:read'), false, '/metrics is server-wide: a tenant admin does not get it');
     assert.equal(hasScope(principal('models:write'), 'models:read'), true);
     assert.equal(hasScope(principal('models:read'), 'models:write'), false);
     assert.equal(hasScope(principal('models:read'), 'infer'), false);

@@ -1,31 +1,14 @@
 import { assertModelName, assertTenantName, fail, qualifiedName } from '../core/index.js';
-import type { Limits, Scope } from '../protocol/index.js';
+import type { Scope } from '../protocol/index.js';
 import type { ModelRecord, ModelStore } from '../registry/index.js';
+import { hasScope, type Principal } from '../security/index.js';
 
-/** Who is calling: the authenticated key. The tenant comes only from the key, never from the request. */
-export interface Caller {
-  keyId: string;
-  tenant: string;
-  scopes: ReadonlySet<Scope>;
-  /** Models an `infer` key is limited to (qualified names); null: no such limit. */
-  models: ReadonlySet<string> | null;
-  limits: Limits;
-}
+/** Who is calling: the authenticated key (its tenant comes only from the key, never from the request). */
+export type Caller = Principal;
 
-/** Scopes each scope implies. `admin` implies everything; a tenant admin everything inside its tenant. */
-const IMPLIED: Readonly<Record<Scope, readonly Scope[]>> = {
-  admin: ['admin', 'tenant:admin', 'models:write', 'models:read', 'infer', 'metrics:read'],
-  'tenant:admin': ['tenant:admin', 'models:write', 'models:read', 'infer'],
-  'models:write': ['models:write', 'models:read'],
-  'models:read': ['models:read'],
-  infer: ['infer'],
-  'metrics:read': ['metrics:read'],
-};
-
-/** The caller holds `scope`, directly or through a broader one. */
+/** The caller holds `scope`, directly or through a broader one (security's one table of implications). */
 export function grants(caller: Caller, scope: Scope): boolean {
-  for (const held of caller.scopes) if (IMPLIED[held].includes(scope)) return true;
-  return false;
+  return hasScope(caller, scope);
 }
 
 /** How a request names a model: `tenant/model` (two path segments), or a bare name inside the caller's tenant. */

@@ -13,7 +13,7 @@ export interface Principal {
 /** The scopes each scope grants besides itself (`admin` grants every scope, see `hasScope`). */
 const IMPLIED: Readonly<Record<Scope, readonly Scope[]>> = {
   admin: [],
-  'tenant:admin': ['models:write', 'models:read', 'infer', 'metrics:read'],
+  'tenant:admin': ['models:write', 'models:read', 'infer'],
   'models:write': ['models:read'],
   'models:read': [],
   infer: [],
@@ -22,8 +22,8 @@ const IMPLIED: Readonly<Record<Scope, readonly Scope[]>> = {
 
 /**
  * True when the principal holds `scope` directly or through a scope that implies it: `admin` implies every scope;
- * `tenant:admin` implies `models:write`, `models:read`, `infer` and `metrics:read` (within its tenant: the tenant
- * check is the caller's); `models:write` implies `models:read`.
+ * `tenant:admin` implies `models:write`, `models:read` and `infer` (within its tenant: the tenant check is the
+ * caller's) but not `metrics:read`, whose /metrics is server-wide; `models:write` implies `models:read`.
  *
  * @example hasScope(principal, 'models:read') // true for a key with `models:write`
  */

@@ -1,3 +1,5 @@
+import { policyOf } from './route-policy.js';
+
 /** The OpenAPI 3.1 description of the REST API, served at /docs. Kept beside the routes it describes. */
 
 type Operation = { summary: string; body?: string; ok: string };
@@ -46,12 +48,41 @@ const ROUTES: Record<string, Record<string, Operation>> = {
   '/api/models/{name}/aliases/{alias}/rollback': { post: { summary: 'Move the alias back to its previous target (409 NO_PREVIOUS_TARGET).', ok: 'AliasInfo' } },
   '/api/models/{name}/aliases/{alias}/history': { get: { summary: 'Every move of the alias.', ok: '{"items": AliasHistoryEntry[]}' } },
   '/predictions/{name}': { post: { summary: 'Classify an image (raw body, or multipart/form-data with several files as one batch); ?topk= (default 5).', body: 'binary', ok: '{"model", "version", "predictions": [{"label", "index", "probability"}]}' } },
-  '/predictions/{name}/{version}': { post: { summary: 'Classify an image with a version number or alias.', body: 'binary', ok: 'as /predictions/{name}' } },
+  '/predictions/{first}/{second}': { post: { summary: 'Classify an image with {model}/{version} (number or alias), or with {tenant}/{model} when the caller can see such a model.', body: 'binary', ok: 'as /predictions/{name}' } },
+  '/predictions/{tenant}/{name}/{version}': { post: { summary: 'Classify an image with a model of another tenant (shared or public).', body: 'binary', ok: 'as /predictions/{name}' } },
+  '/api/tenants': {
+    get: { summary: 'Tenants (an admin sees all, a tenant admin its own).', ok: '{"items": TenantInfo[]}' },
+    post: { summary: 'Create a tenant {name, limits?}.', body: 'CreateTenant', ok: '201 TenantInfo' },
+  },
+  '/api/tenants/{tenant}': {
+    get: { summary: 'One tenant.', ok: 'TenantInfo' },
+    patch: { summary: 'Change its limits {limits}.', body: 'UpdateTenant', ok: 'TenantInfo' },
+    delete: { summary: 'Delete the tenant: its keys stop working at once.', ok: '204' },
+  },
+  '/api/keys': {
+    get: { summary: 'API keys (never their secrets); ?tenant= for admins.', ok: '{"items": KeyInfo[]}' },
+    post: { summary: 'Create a key {name, tenant?, scopes, models?, expiresAt?, limits?}; the secret is in this answer only.', body: 'CreateKey', ok: '201 CreatedKey' },
+  },
+  '/api/keys/{id}': {
+    get: { summary: 'One key.', ok: 'KeyInfo' },
+    delete: { summary: 'Revoke the key (effective on the next request).', ok: 'KeyInfo' },
+  },
+  '/api/keys/{id}/rotate': { post: { summary: 'New secret {overlapSeconds?}: the old one works until the overlap ends.', body: 'RotateKey', ok: '201 CreatedKey' } },
+  '/api/usage': { get: { summary: 'Usage ?from=&to=&tenant=&groupBy=day,month,tenant,key,model,version&format=csv.', ok: '{"groupBy", "items": UsageRow[]} or text/csv' } },
+  '/api/audit': { get: { summary: 'Audit records ?afterSeq=&limit=&tenant=, hash-chained.', ok: '{"items": AuditRecord[]}' } },
+  '/api/encryption': { get: { summary: 'Encryption at rest: on/off, master key id, sealed versions.', ok: '{"encrypted", "masterKeyId", "sealedVersions"}' } },
+  '/api/encryption/rotate': { post: { summary: 'Rotate the master key: re-wrap every data key, without downtime.', ok: '{"from", "to", "rewrapped", "skipped"}' } },
   '/metrics': { get: { summary: 'Prometheus metrics.', ok: 'text/plain' } },
   '/docs': { get: { summary: 'This OpenAPI document (also at /docs/openapi.json).', ok: 'OpenAPI 3.1 JSON' } },
 };
 
-function operation(path: string, op: Operation): Record<string, unknown> {
+/** The scopes route-policy.ts requires for this operation, shown as `x-scopes`. */
+function scopesOf(method: string, path: string): unknown {
+  const policy = policyOf(method.toUpperCase(), path.replace(/\{(\w+)\}/g, ':$1'));
+  return policy?.access ?? 'undocumented';
+}
+
+function operation(method: string, path: string, op: Operation): Record<string, unknown> {
   const parameters = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
   const binary = op.body === 'binary';
   return {
@@ -59,6 +90,7 @@ function operation(path: string, op: Operation): Record<string, unknown> {
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(op.body ? { requestBody: { content: binary ? { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } : { 'application/json': { schema: { type: 'object', description: op.body } } } } } : {}),
     ...(path.startsWith('/v2/health') ? { security: [] } : {}),
+    'x-scopes': scopesOf(method, path),
     responses: {
       default: { description: 'Error with a stable code (see docs/errors.md).', content: { 'application/json': { schema: ERROR } } },
       '2XX': { description: op.ok },
@@ -69,11 +101,11 @@ function operation(path: string, op: Operation): Record<string, unknown> {
 export function buildOpenApi(version: string): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
   for (const [path, methods] of Object.entries(ROUTES)) {
-    paths[path] = Object.fromEntries(Object.entries(methods).map(([method, op]) => [method, operation(path, op)]));
+    paths[path] = Object.fromEntries(Object.entries(methods).map(([method, op]) => [method, operation(method, path, op)]));
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'tessera', version, description: 'Model serving: Open Inference Protocol v2 and the management API.' },
+    info: { title: 'tessera', version, description: 'Model serving: Open Inference Protocol v2 and the management API. Every path with {name} also exists with {tenant}/{name} for a model of another tenant; `x-scopes` lists the key scopes an operation accepts.' },
     security: [{ bearer: [] }],
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
