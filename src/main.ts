@@ -10,7 +10,7 @@ import { createApp, type Caller, type TesseraApp } from './app/index.js';
 import { BUNDLED_MODELS, TEXT_ORIENTATION_LABELS } from './bundled/index.js';
 import { ConfigError, loadConfig, parseFlags, redactConfig, SETTINGS, type TesseraConfig } from './config/index.js';
 import type { Logger } from './core/index.js';
-import { openDatabase, REGISTRY_MIGRATIONS, runMigrations } from './db/index.js';
+import { openDatabase, REGISTRY_MIGRATIONS, runMigrations, type SqlDatabase } from './db/index.js';
 import { CachingModelStore, FileArtifactStore, lockDataDir, SqliteModelStore } from './registry/index.js';
 import { ModelRuntime } from './runtime/index.js';
 import {
@@ -29,15 +29,28 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Starts a server from a resolved configuration. */
+/** Starts a server from a resolved configuration. A start that fails part-way releases what it took. */
 export async function startServer(config: Readonly<TesseraConfig>, announce: (line: string) => void = () => {}): Promise<RunningServer> {
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const lock = await lockDataDir(dataDir);
+  const db = openDatabase(join(dataDir, 'tessera.db'));
+  const release = async (): Promise<void> => {
+    db.close();
+    await lock.release();
+  };
+  try {
+    runMigrations(db, REGISTRY_MIGRATIONS);
+    return await compose(config, dataDir, db, release, announce);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+async function compose(config: Readonly<TesseraConfig>, dataDir: string, db: SqlDatabase, release: () => Promise<void>, announce: (line: string) => void): Promise<RunningServer> {
   const pino = createLogger(config.logLevel);
   const logger = pino as unknown as Logger;
-  const db = openDatabase(join(dataDir, 'tessera.db'));
-  runMigrations(db, REGISTRY_MIGRATIONS);
   const runtime = new ModelRuntime(logger);
   const store = new CachingModelStore(new SqliteModelStore({ db }));
   const masterKey = await MasterKeyManager.open({ configuredKey: config.masterKey, keyFile: config.masterKeyFile });
@@ -55,30 +68,43 @@ export async function startServer(config: Readonly<TesseraConfig>, announce: (li
     store, artifacts, runtime, logger, tenants, keys: keyStore, usage, audit: new AuditLog(db), encryption: masterKey,
     options: { ...config, cores: availableParallelism() },
   }, metrics);
-  usage.start();
-  const recovered = await app.recover();
-  if (recovered.interrupted + recovered.orphans > 0) logger.info(recovered, 'crash-recovery');
-  if (masterKey?.hasPendingRotation()) await app.encryption.rotate(undefined);
-  if (config.seedDefaultModel && store.listModels().length === 0) await seedTextOrientation(app, logger);
-
   let accepting = false;
   const server = buildServer({ app, config, metrics, isAcceptingTraffic: () => accepting, version: TESSERA_VERSION }, pino);
-  await server.listen({ host: config.host, port: config.port });
+  usage.start();
+  try {
+    await prepare(app, config, masterKey, logger);
+    await server.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await server.close();
+    await app.close();
+    throw error;
+  }
   accepting = true;
-  const address = server.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = urlOf(config, server.server.address());
   announceStart(announce, url, dataDir, admin, app);
   return {
-    url, port, app,
+    url, port: Number(new URL(url).port), app,
     async close() {
       accepting = false;
       await server.close();
       await app.close();
-      db.close();
-      await lock.release();
+      await release();
     },
   };
+}
+
+/** Start-up work before traffic: crash recovery, an interrupted key rotation, the default model. */
+async function prepare(app: TesseraApp, config: Readonly<TesseraConfig>, masterKey: MasterKeyManager | undefined, logger: Logger): Promise<void> {
+  const recovered = await app.recover();
+  if (recovered.interrupted + recovered.orphans > 0) logger.info(recovered, 'crash-recovery');
+  if (masterKey?.hasPendingRotation()) await app.encryption.rotate(undefined);
+  if (config.seedDefaultModel && app.access.list(BOOTSTRAP).length === 0) await seedTextOrientation(app, logger);
+}
+
+function urlOf(config: Readonly<TesseraConfig>, address: string | { port: number } | null): string {
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const scheme = config.tlsCert === undefined ? 'http' : 'https';
+  return `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 }
 
 /** The bootstrap admin, as the caller of start-up work (seeding the default model). */

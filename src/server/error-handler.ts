@@ -26,11 +26,13 @@ export function toErrorAnswer(error: unknown): { status: number; body: ErrorBody
   if ((error as { statusCode?: number } | undefined)?.statusCode === 400) {
     return { status: 400, body: { error: (error as Error).message, code: 'INVALID_REQUEST' } };
   }
-  return { status: 500, body: { error: 'Internal server error; the request id in the logs tells more.', code: 'INTERNAL' } };
+  return { status: 500, body: { error: 'Internal server error; quote the requestId of this answer to find it in the logs.', code: 'INTERNAL' } };
 }
 
 export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
-  const { status, body } = toErrorAnswer(error);
+  const answer = toErrorAnswer(error);
+  const { status } = answer;
+  const body = answer.body.code === 'INTERNAL' ? { ...answer.body, requestId: reply.request.id } : answer.body;
   const retry = RETRY_AFTER[body.code];
   if (retry !== undefined) void reply.header('retry-after', String(retry));
   return reply.code(status).type('application/json').send(body);
