@@ -58,6 +58,9 @@ async function compose(config: Readonly<TesseraConfig>, dataDir: string, db: Sql
     logger.warn({}, 'encryption-at-rest-off');
     announce('WARNING: no master key configured (TESSERA_MASTER_KEY_FILE or TESSERA_MASTER_KEY): model files are stored in plain text.');
   }
+  if (masterKey?.createdKeyFile === true && store.listSealedVersions().length > 0) {
+    throw new Error(`The master key file ${config.masterKeyFile} did not exist, so a new key was made, but the registry holds encrypted versions: restore the original key file (the new one can be deleted).`);
+  }
   const artifacts = new FileArtifactStore({ root: join(dataDir, 'artifacts'), cipher: masterKey?.cipher() });
   const keyStore = new KeyStore({ db, pepper: await loadOrCreatePepper(dataDir) });
   const tenants = new TenantStore(db, { onDelete: () => keyStore.invalidate() });

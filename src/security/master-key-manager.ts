@@ -21,7 +21,7 @@ export class MasterKeyManager {
   #current: MasterKey;
   readonly #known = new Map<string, MasterKey>();
 
-  private constructor(current: MasterKey, others: MasterKey[], private readonly keyFile: string | undefined) {
+  private constructor(current: MasterKey, others: MasterKey[], private readonly keyFile: string | undefined, readonly createdKeyFile = false) {
     this.#current = current;
     for (const key of [current, ...others]) this.#known.set(key.id, key);
   }
@@ -33,9 +33,11 @@ export class MasterKeyManager {
     }
     if (source.configuredKey !== undefined) return new MasterKeyManager(parseMasterKey(source.configuredKey), [], undefined);
     if (source.keyFile === undefined) return undefined;
-    const current = await readKeyFile(source.keyFile) ?? await createKeyFile(source.keyFile);
+    const existing = await readKeyFile(source.keyFile);
+    const current = existing ?? await createKeyFile(source.keyFile);
     const next = await readKeyFile(`${source.keyFile}.next`);
-    return next === undefined ? new MasterKeyManager(current, [], source.keyFile) : new MasterKeyManager(next, [current], source.keyFile);
+    if (next !== undefined) return new MasterKeyManager(next, [current], source.keyFile);
+    return new MasterKeyManager(current, [], source.keyFile, existing === undefined);
   }
 
   keyId(): string {
