@@ -84,12 +84,15 @@ async function compose(config: Readonly<TesseraConfig>, dataDir: string, db: Sql
   }
   accepting = true;
   const url = urlOf(config, server.server.address());
+  const system = { actor: 'system:server', tenant: '-', target: url, outcome: 'ok' as const, requestId: '-' };
+  app.audit.record({ ...system, action: 'server.start', details: { version: TESSERA_VERSION, encrypted: masterKey !== undefined } });
   announceStart(announce, url, dataDir, admin, app);
   return {
     url, port: Number(new URL(url).port), app,
     async close() {
       accepting = false;
       await server.close();
+      app.audit.record({ ...system, action: 'server.stop' });
       await app.close();
       await release();
     },
