@@ -117,7 +117,7 @@ describe('isolation of models', () => {
     }
     const results = await Promise.all(runs);
     const slowest = Math.max(...results.map((r) => r.ms));
-    assert.ok(results.every((r) => r.status === 200));
+    assert.ok(results.every((r) => r.status === 200), JSON.stringify(results.map((r) => r.body)).slice(0, 400));
     assert.ok(probes > 10, `only ${probes} health probes answered in 800 ms`);
     assert.ok(worst < slowest / 2, `a health probe waited ${worst.toFixed(0)} ms while inferences took ${slowest.toFixed(0)} ms`);
   });

@@ -1,19 +1,26 @@
 import { isTesseraError } from '../client/index.js';
 import { aliasCommand } from './alias-command.js';
+import { auditCommand } from './audit-command.js';
 import { CliContext, GLOBAL_FLAGS, type CliIo } from './cli-context.js';
 import type { CommandGroup } from './command-group.js';
 import { cliVersion, commandHelp, topLevelHelp } from './help-text.js';
 import { inferCommand } from './infer-command.js';
+import { keysCommand } from './keys-command.js';
 import { predictCommand } from './predict-command.js';
 import { modelsCommand } from './models-command.js';
 import { parseArgs, UsageError, isUsageError } from './parse-args.js';
 import { pushCommand } from './push-command.js';
 import { serveCommand } from './serve-command.js';
 import { statusCommand } from './status-command.js';
+import { tenantsCommand } from './tenants-command.js';
+import { usageCommand } from './usage-command.js';
 import { versionsCommand } from './versions-command.js';
 
 /** The commands besides `serve`, in help order. */
-export const COMMANDS: readonly CommandGroup[] = [pushCommand, modelsCommand, versionsCommand, aliasCommand, inferCommand, predictCommand, statusCommand];
+export const COMMANDS: readonly CommandGroup[] = [
+  pushCommand, modelsCommand, versionsCommand, aliasCommand, inferCommand, predictCommand, statusCommand,
+  tenantsCommand, keysCommand, usageCommand, auditCommand,
+];
 
 /**
  * Runs the `tessera` command line and resolves with the exit code (0 ok, 1 error, 2 usage). Errors are printed as

@@ -8,6 +8,11 @@
  */
 export { TesseraClient, type ImagePrediction } from './tessera-client.js';
 export type { ImageSource } from './image-source.js';
+export type { AuditApi, EncryptionApi, KeysApi, TenantsApi } from './security-api.js';
+export type {
+  AuditListQuery, CreateKeyRequest, CreateTenantRequest, EncryptionStatus, MasterKeyRotation, RotateKeyOptions,
+  UsageGroup, UsageQuery, UsageReport,
+} from './security-types.js';
 export { TesseraError, isTesseraError, type TesseraErrorCode } from './tessera-error.js';
 export { encodeInferRequest, decodeInferResponse, type EncodedInferRequest } from './infer-codec.js';
 export type {
@@ -18,4 +23,6 @@ export type {
   AliasHistoryEntry, AliasInfo, CreateModelRequest, Datatype, ErrorBody, ErrorCode, InferRequest, InferResponse,
   ModelInfo, ModelMetadata, ModelStatistics, Parameters, RepositoryIndexEntry, ServerMetadata, TensorData,
   TensorMetadata, UpdateModelRequest, VersionInfo, VersionState,
+  AuditChainResult, AuditRecord, CreatedKey, KeyInfo, Limits, Scope, TenantInfo, UsageRow, Visibility,
 } from '../protocol/index.js';
+export { SCOPES, verifyAuditChain } from '../protocol/index.js';

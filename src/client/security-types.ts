@@ -1,4 +1,4 @@
-import type { AuditChainResult, Limits, Scope, UsageRow } from '../protocol/index.js';
+import type { Limits, Scope, UsageRow } from '../protocol/index.js';
 
 /** Body of `POST /api/tenants` (server admins only). */
 export interface CreateTenantRequest {
@@ -56,9 +56,6 @@ export interface AuditListQuery {
   /** One tenant's records (server admins only; tenant admins always get their own). */
   tenant?: string;
 }
-
-/** The whole audit log's verification: the chain result plus how many records were read. */
-export type AuditVerification = AuditChainResult;
 
 /** Answer of `GET /api/encryption`. */
 export interface EncryptionStatus {

@@ -7,14 +7,19 @@ import {
 import { HttpTransport, segment } from './http-transport.js';
 import { imageBytes, type ImageSource } from './image-source.js';
 import { decodeInferResponse, encodeInferRequest } from './infer-codec.js';
+import { aliasPath, modelPath, modelSegments, predictionPath, v2ModelPath } from './model-path.js';
+import { AuditApi, EncryptionApi, KeysApi, TenantsApi, fetchUsage, fetchUsageCsv } from './security-api.js';
+import type { UsageQuery, UsageReport } from './security-types.js';
 import { prepareUpload } from './upload-body.js';
 import type {
   CallOptions, InferOptions, InferResult, InferTensor, PushOptions, TesseraClientOptions, UploadBody,
 } from './types.js';
 
 /**
- * The tessera SDK: the management API (models, versions, aliases) and Open Inference Protocol v2 over fetch.
- * Browser-safe. Every non-2xx answer throws a TesseraError carrying the server's stable `code`.
+ * The tessera SDK: the management API (models, versions, aliases), Open Inference Protocol v2, and tenants, keys,
+ * usage, audit and encryption (grouped as `client.tenants`, `client.keys`, `client.audit`, `client.encryption`) over
+ * fetch. Browser-safe. Every non-2xx answer throws a TesseraError carrying the server's stable `code`. A model name
+ * is `name` (in the key's tenant) or `tenant/name` (a model another tenant shared or made public).
  *
  * @example
  * const client = new TesseraClient({ url: 'http://127.0.0.1:8080', key: process.env.TESSERA_KEY });
@@ -22,12 +27,25 @@ import type {
  * const version = await client.pushVersion('iris', onnxBytes);
  * await client.setAlias('iris', 'production', version.version);
  * const { outputs } = await client.infer('iris', [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: new Float32Array([5.1, 3.5, 1.4, 0.2]) }], { version: 'production' });
+ * await client.updateModel('iris', { visibility: 'shared', sharedWith: ['beta'] }); // beta now calls 'acme/iris'
  */
 export class TesseraClient {
+  /** Tenants: create, list, get, setLimits, delete. */
+  readonly tenants: TenantsApi;
+  /** API keys: create, list, get, revoke, rotate. */
+  readonly keys: KeysApi;
+  /** The audit log: list, all, verify. */
+  readonly audit: AuditApi;
+  /** Encryption at rest: status, rotate (the master key). */
+  readonly encryption: EncryptionApi;
   private readonly http: HttpTransport;
 
   constructor(options: TesseraClientOptions) {
     this.http = new HttpTransport(options);
+    this.tenants = new TenantsApi(this.http);
+    this.keys = new KeysApi(this.http);
+    this.audit = new AuditApi(this.http);
+    this.encryption = new EncryptionApi(this.http);
   }
 
   // ── health and server ────────────────────────────────────────────────────────────────────────────────────────
@@ -67,7 +85,7 @@ export class TesseraClient {
     return this.http.json('GET', modelPath(name));
   }
 
-  /** Changes a model's settings; fields left out stay as they are. */
+  /** Changes a model's settings; fields left out stay as they are. Sharing: `{ visibility: 'shared', sharedWith: ['beta'] }`. */
   updateModel(name: string, patch: UpdateModelRequest): Promise<ModelInfo> {
     return this.http.json('PATCH', modelPath(name), { json: patch });
   }
@@ -175,12 +193,12 @@ export class TesseraClient {
 
   /** Loads (or reloads) a model's workers. */
   loadModel(model: string): Promise<void> {
-    return this.http.empty('POST', `/v2/repository/models/${segment(model)}/load`);
+    return this.http.empty('POST', `/v2/repository/models/${modelSegments(model)}/load`);
   }
 
   /** Unloads a model's workers; it loads again on its next request (or `loadModel`). */
   unloadModel(model: string): Promise<void> {
-    return this.http.empty('POST', `/v2/repository/models/${segment(model)}/unload`);
+    return this.http.empty('POST', `/v2/repository/models/${modelSegments(model)}/unload`);
   }
 
   /**
@@ -192,7 +210,7 @@ export class TesseraClient {
    */
   async predictImage(model: string, images: ImageSource | ImageSource[], options: { topk?: number; version?: string | number; signal?: AbortSignal } = {}): Promise<ImagePrediction[][]> {
     const list = Array.isArray(images) ? images : [images];
-    const path = `/predictions/${segment(model)}${options.version === undefined ? '' : `/${segment(String(options.version))}`}?topk=${options.topk ?? 5}`;
+    const path = predictionPath(model, options.version, options.topk ?? 5);
     const body = new FormData();
     for (const [i, image] of list.entries()) body.append('file', new Blob([await imageBytes(image) as Uint8Array<ArrayBuffer>]), `image-${i}`);
     const answer = await this.http.json<{ predictions: ImagePrediction[] | ImagePrediction[][] }>('POST', path, { body, signal: options.signal });
@@ -204,19 +222,18 @@ export class TesseraClient {
     const path = model === undefined ? '/v2/models/stats' : `${v2ModelPath(model, version)}/stats`;
     return (await this.http.json<{ model_stats: ModelStatistics[] }>('GET', path)).model_stats;
   }
-}
 
-function modelPath(name: string): string {
-  return `/api/models/${segment(name)}`;
-}
+  // ── usage ────────────────────────────────────────────────────────────────────────────────────────────────────
 
-function aliasPath(model: string, alias: string): string {
-  return `${modelPath(model)}/aliases/${segment(alias)}`;
-}
+  /** Metered inference usage, grouped (default by day and model). @example await client.usage({ from: '2025-01-01', groupBy: ['model'] }); */
+  usage(query: UsageQuery = {}): Promise<UsageReport> {
+    return fetchUsage(this.http, query);
+  }
 
-function v2ModelPath(model: string, version?: string | number): string {
-  const base = `/v2/models/${segment(model)}`;
-  return version === undefined || version === '' ? base : `${base}/versions/${segment(version)}`;
+  /** The same report as CSV text (a header line, then one line per row). */
+  usageCsv(query: UsageQuery = {}): Promise<string> {
+    return fetchUsageCsv(this.http, query);
+  }
 }
 
 /** One class of an image prediction. */

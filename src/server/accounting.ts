@@ -35,7 +35,7 @@ export function installAccounting(server: FastifyInstance, context: ServerContex
     }
     if (policy.audit !== undefined) {
       context.app.audit.record({
-        actor: `key:${caller.keyId}`, tenant: caller.tenant, action: policy.audit, target: targetOf(request),
+        actor: `key:${caller.keyId}`, tenant: caller.tenant, action: policy.audit, target: request.security.auditTarget ?? targetOf(request),
         outcome: status < 400 ? 'ok' : 'refused', requestId: request.id, details: { status },
       });
     }

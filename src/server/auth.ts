@@ -11,6 +11,8 @@ export interface RequestSecurity {
   admission?: Extract<Admission, { ok: true }>;
   /** Set by inference handlers: the version that answered and its queue/compute time. */
   metered?: { model: string; version: number; queueMs: number; computeMs: number };
+  /** Set by handlers that create something, so its audit record names it (the path alone does not). */
+  auditTarget?: string;
 }
 
 declare module 'fastify' {

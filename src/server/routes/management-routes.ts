@@ -22,7 +22,11 @@ export function registerManagementRoutes(server: FastifyInstance, context: Serve
   const visible = (request: FastifyRequest): string => app.access.visible(callerOf(request), addressOf(request.params as ModelParams)).name;
   const owned = (request: FastifyRequest): string => app.access.owned(callerOf(request), addressOf(request.params as ModelParams)).name;
 
-  server.post('/api/models', async (request, reply) => reply.code(201).send(app.models.create(callerOf(request), request.body)));
+  server.post('/api/models', async (request, reply) => {
+    const model = app.models.create(callerOf(request), request.body);
+    request.security.auditTarget = `${model.tenant}/${model.name}`;
+    return reply.code(201).send(model);
+  });
   server.get('/api/models', async (request) => ({ items: app.models.list(app.access.list(callerOf(request))) }));
   for (const path of modelRoutes('/api/models', '')) {
     server.get<{ Params: ModelParams }>(path, async (request) => app.models.get(visible(request)));

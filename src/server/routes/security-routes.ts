@@ -7,7 +7,11 @@ type UsageQuery = { from?: string; to?: string; tenant?: string; groupBy?: strin
 /** Tenants, API keys, usage, the audit trail and the master key. Scopes per route are in route-policy.ts. */
 export function registerSecurityRoutes(server: FastifyInstance, context: ServerContext): void {
   const { app } = context;
-  server.post('/api/tenants', async (request, reply) => reply.code(201).send(app.tenants.create(request.body)));
+  server.post('/api/tenants', async (request, reply) => {
+    const tenant = app.tenants.create(request.body);
+    request.security.auditTarget = `tenant ${tenant.name}`;
+    return reply.code(201).send(tenant);
+  });
   server.get('/api/tenants', async (request) => ({ items: app.tenants.list(callerOf(request)) }));
   server.get<{ Params: { tenant: string } }>('/api/tenants/:tenant', async (request) => app.tenants.get(callerOf(request), request.params.tenant));
   server.patch<{ Params: { tenant: string } }>('/api/tenants/:tenant', async (request) => app.tenants.update(request.params.tenant, request.body));
@@ -16,7 +20,11 @@ export function registerSecurityRoutes(server: FastifyInstance, context: ServerC
     return reply.code(204).send();
   });
 
-  server.post('/api/keys', async (request, reply) => reply.code(201).send(app.keys.create(callerOf(request), request.body)));
+  server.post('/api/keys', async (request, reply) => {
+    const created = app.keys.create(callerOf(request), request.body);
+    request.security.auditTarget = `key ${created.id} tenant ${created.tenant} scopes ${created.scopes.join(',')}`;
+    return reply.code(201).send(created);
+  });
   server.get<{ Querystring: { tenant?: string } }>('/api/keys', async (request) => ({ items: app.keys.list(callerOf(request), request.query.tenant) }));
   server.get<{ Params: { id: string } }>('/api/keys/:id', async (request) => app.keys.get(callerOf(request), request.params.id));
   server.delete<{ Params: { id: string } }>('/api/keys/:id', async (request) => app.keys.revoke(callerOf(request), request.params.id));
