@@ -37,13 +37,25 @@ export class KeyService {
   }
 
   revoke(caller: Caller, id: string): KeyInfo {
-    this.require(caller, id);
+    this.requireChangeable(caller, id);
     return this.context.keys.revoke(id);
   }
 
   rotate(caller: Caller, id: string, body: unknown): CreatedKey {
-    this.require(caller, id);
+    this.requireChangeable(caller, id);
     return this.context.keys.rotate(id, overlapOf(body));
+  }
+
+  /**
+   * A tenant admin may revoke or rotate only keys it could have created: rotating a key that holds `admin` or
+   * `metrics:read` would hand it a secret with powers it may not grant (the bootstrap admin key among them).
+   */
+  private requireChangeable(caller: Caller, id: string): KeyInfo {
+    const key = this.require(caller, id);
+    if (!isAdmin(caller) && key.scopes.some((scope) => ADMIN_ONLY_SCOPES.has(scope))) {
+      fail('FORBIDDEN', 'Only a server admin can revoke or rotate a key that holds admin or metrics:read.');
+    }
+    return key;
   }
 
   private require(caller: Caller, id: string): KeyInfo {
