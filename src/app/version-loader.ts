@@ -54,6 +54,8 @@ export async function ensureLoaded(context: AppContext, model: ModelRecord, vers
   }
   const key = runtimeKey(version);
   if (context.runtime.isReady(key)) return key;
-  await context.runtime.load(key, () => readModelBytes(context, model, version), poolSettings(context, model));
+  // Each (re)start of a worker reads the row again: a master-key rotation may have re-wrapped its data key since.
+  const current = (): VersionRecord => context.store.getVersion(version.model, version.version) ?? version;
+  await context.runtime.load(key, () => readModelBytes(context, model, current()), poolSettings(context, model));
   return key;
 }

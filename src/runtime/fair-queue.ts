@@ -1,6 +1,7 @@
 /**
  * A FIFO per lane, served round robin across lanes: with lanes = tenants, one tenant's backlog never sits in front
- * of another tenant's request for longer than one item per busy lane. Within a lane, order is kept.
+ * of another tenant's request. A lane that was idle goes to the front when it gets an item (it had no share of the
+ * recent service), so a quiet tenant's request is next; busy lanes then take turns. Within a lane, order is kept.
  */
 export class FairQueue<T> {
   private readonly lanes = new Map<string, T[]>();
@@ -17,7 +18,7 @@ export class FairQueue<T> {
     if (items === undefined) {
       items = [];
       this.lanes.set(lane, items);
-      this.order.push(lane);
+      this.order.unshift(lane);
     }
     items.push(item);
     this.size += 1;

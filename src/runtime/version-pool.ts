@@ -1,4 +1,4 @@
-import { ServingError, type Logger, type Tensor, type TensorMetadata } from '../core/index.js';
+import { isServingError, ServingError, type Logger, type Tensor, type TensorMetadata } from '../core/index.js';
 import { FairQueue } from './fair-queue.js';
 import { WorkerProcess } from './worker/worker-process.js';
 
@@ -72,7 +72,8 @@ export class VersionPool {
 
   /**
    * Starts every instance and waits until each has loaded or failed. Resolves when at least one is ready (the
-   * failed ones are retried with backoff); rejects with MODEL_UNAVAILABLE when none could load.
+   * failed ones are retried with backoff); rejects when none could load: with the loader's own ServingError (e.g.
+   * a corrupt or undecryptable artifact, which no retry fixes), else with MODEL_UNAVAILABLE.
    */
   async start(): Promise<void> {
     const results = await Promise.allSettled(this.slots.map((slot) => this.startSlot(slot)));
@@ -80,6 +81,7 @@ export class VersionPool {
       this.stateValue = 'UNAVAILABLE';
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as Error | undefined;
       this.lastError = failure?.message ?? 'no worker could start';
+      if (isServingError(failure)) throw failure;
       throw new ServingError('MODEL_UNAVAILABLE', `The model version could not be loaded: ${this.lastError}`);
     }
     this.stateValue = 'READY';

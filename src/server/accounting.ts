@@ -12,6 +12,14 @@ function targetOf(request: FastifyRequest): string {
   return parts.length > 0 ? parts.join(' ').slice(0, 256) : request.url.split('?')[0].slice(0, 256);
 }
 
+/**
+ * The tenant whose object a successful change acted on (an admin creating acme's key belongs in acme's trail).
+ * Refused calls stay in the caller's trail: the owner of a probed object does not learn other tenants' key ids.
+ */
+function tenantActedOn(request: FastifyRequest): string | undefined {
+  return request.security.auditTenant ?? (request.params as { tenant?: string } | undefined)?.tenant;
+}
+
 function bytesOf(value: unknown): number {
   const bytes = Number(value ?? 0);
   return Number.isFinite(bytes) && bytes >= 0 ? bytes : 0;
@@ -35,7 +43,8 @@ export function installAccounting(server: FastifyInstance, context: ServerContex
     }
     if (policy.audit !== undefined) {
       context.app.audit.record({
-        actor: `key:${caller.keyId}`, tenant: caller.tenant, action: policy.audit, target: request.security.auditTarget ?? targetOf(request),
+        actor: `key:${caller.keyId}`, tenant: status < 400 ? tenantActedOn(request) ?? caller.tenant : caller.tenant,
+        action: policy.audit, target: request.security.auditTarget ?? targetOf(request),
         outcome: status < 400 ? 'ok' : 'refused', requestId: request.id, details: { status },
       });
     }

@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServingError } from '../core/index.js';
 import { grants, type Admission, type Caller } from '../app/index.js';
 import type { ServerContext } from './server-context.js';
+import { sendError } from './error-handler.js';
 import { policyOf, type RoutePolicy } from './route-policy.js';
+import { checkHost } from './transport-security.js';
 
 /** What the hooks learn about a request: its key, its admission under the limits, and what it ran. */
 export interface RequestSecurity {
@@ -13,6 +15,8 @@ export interface RequestSecurity {
   metered?: { model: string; version: number; queueMs: number; computeMs: number };
   /** Set by handlers that create something, so its audit record names it (the path alone does not). */
   auditTarget?: string;
+  /** The tenant whose object a change acted on, when it is not in the path (keys); default: the path's, else the caller's. */
+  auditTenant?: string;
 }
 
 declare module 'fastify' {
@@ -23,7 +27,7 @@ declare module 'fastify' {
 
 const QUERY_KEY = /[?&](key|api_key|apikey|token|access_token)=/i;
 
-function bearerOf(request: FastifyRequest): string | undefined {
+export function bearerOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (typeof header !== 'string') return undefined;
   const match = /^Bearer ([\x21-\x7e]{1,512})$/.exec(header);
@@ -109,5 +113,21 @@ class FailureAuditThrottle {
       actor: `key:${keyId}`, tenant: '-', action: 'auth.failure', target: `${request.method} ${request.url.split('?')[0].slice(0, 200)}`,
       outcome: 'refused', requestId: request.id, details,
     });
+  }
+}
+
+/**
+ * Requests the router refuses before any hook runs (a malformed percent-encoding, a path segment over the length
+ * limit) still get the Host and key checks, then a catalogue error: the route table cannot be probed this way.
+ */
+export function answerRouterRefusal(context: ServerContext, hosts: ReadonlySet<string> | undefined, request: FastifyRequest, reply: FastifyReply): void {
+  try {
+    checkHost(hosts, request.headers.host);
+    if (context.app.authenticate(bearerOf(request)) === undefined) {
+      throw new ServingError('UNAUTHENTICATED', 'A valid API key is required: send Authorization: Bearer <key>.');
+    }
+    throw new ServingError('INVALID_REQUEST', 'The request path is malformed (bad percent-encoding, or a segment over 256 characters).');
+  } catch (error) {
+    void sendError(reply, error);
   }
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger as PinoLogger } from 'pino';
 import { ServingError } from '../core/index.js';
 import { installAccounting } from './accounting.js';
-import { installAuthentication } from './auth.js';
+import { answerRouterRefusal, installAuthentication } from './auth.js';
 import { installErrorHandling } from './error-handler.js';
 import { installJsonParser } from './json-body.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
@@ -15,7 +15,7 @@ import { registerSecurityRoutes } from './routes/security-routes.js';
 import { registerUploadRoutes } from './routes/upload-routes.js';
 import { registerV2Routes } from './routes/v2-routes.js';
 import { policyOf } from './route-policy.js';
-import { installTransportChecks, tlsOptions } from './transport-security.js';
+import { allowedHostNames, installTransportChecks, tlsOptions } from './transport-security.js';
 import type { ServerContext } from './server-context.js';
 
 /** Open sockets beyond this are refused by Node, so idle or slow clients cannot exhaust file descriptors. */
@@ -43,6 +43,7 @@ export function buildServer(context: ServerContext, logger: PinoLogger): Fastify
     maxRequestsPerSocket: 0,
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: false },
     return503OnClosing: false,
+    frameworkErrors: (_error, request, reply) => answerRouterRefusal(context, allowedHostNames(context.config), request, reply),
     forceCloseConnections: 'idle',
   });
   server.server.headersTimeout = 15_000;

@@ -34,6 +34,13 @@ function hostNameOf(header: string | undefined): string {
   return text.replace(/:\d+$/, '');
 }
 
+/** Refuses a Host header outside the allow-list (421); no list: any Host. */
+export function checkHost(hosts: ReadonlySet<string> | undefined, header: string | undefined): void {
+  if (hosts !== undefined && !hosts.has(hostNameOf(header))) {
+    throw new ServingError('HOST_NOT_ALLOWED', 'This server does not answer to that Host name.');
+  }
+}
+
 /**
  * DNS-rebinding defence: a page on evil.example whose name resolves to 127.0.0.1 sends `Host: evil.example`, which a
  * loopback-bound server refuses (421) before any other check. Then CORS: off unless origins are configured; an
@@ -43,9 +50,8 @@ export function installTransportChecks(server: FastifyInstance, config: Readonly
   const hosts = allowedHostNames(config);
   const origins = new Set((config.corsOrigins ?? '').split(',').map((origin) => origin.trim()).filter(Boolean));
   server.addHook('onRequest', async (request, reply) => {
-    if (hosts !== undefined && !hosts.has(hostNameOf(request.headers.host))) {
-      throw new ServingError('HOST_NOT_ALLOWED', 'This server does not answer to that Host name.');
-    }
+    checkHost(hosts, request.headers.host);
+    if (request.raw.url?.includes('#')) throw new ServingError('INVALID_REQUEST', 'A request target may not contain "#".');
     const origin = request.headers.origin;
     if (origins.size === 0 || typeof origin !== 'string' || !origins.has(origin)) return;
     void reply.header('access-control-allow-origin', origin).header('vary', 'Origin');

@@ -41,10 +41,11 @@ function twoSegmentModel(context: ServerContext, caller: Caller, first: string, 
 async function predict(context: ServerContext, request: FastifyRequest<Query>, address: ModelAddress, version: string | undefined) {
   const caller = callerOf(request);
   const model = context.app.access.invocable(caller, address);
-  request.security.metered = { model: model.name, version: 0, queueMs: 0, computeMs: 0 };
+  const resolved = context.app.inference.resolve(model.name, version).version.version;
+  request.security.metered = { model: model.name, version: resolved, queueMs: 0, computeMs: 0 };
   const images = imagesOf(request);
   const topk = topkOf(request.query.topk);
-  const answer = await context.app.images.predict(model.name, version, images, topk, caller.tenant);
+  const answer = await context.app.images.predict(model.name, String(resolved), images, topk, caller.tenant);
   request.security.metered = { model: answer.model, version: answer.version, queueMs: answer.queueMs, computeMs: answer.computeMs };
   const name = address.tenant === undefined ? address.model : `${address.tenant}/${address.model}`;
   return { model: name, version: answer.version, predictions: images.length === 1 ? answer.predictions[0] : answer.predictions };

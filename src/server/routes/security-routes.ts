@@ -22,14 +22,22 @@ export function registerSecurityRoutes(server: FastifyInstance, context: ServerC
 
   server.post('/api/keys', async (request, reply) => {
     const created = app.keys.create(callerOf(request), request.body);
-    request.security.auditTarget = `key ${created.id} tenant ${created.tenant} scopes ${created.scopes.join(',')}`;
+    request.security.auditTarget = `key ${created.id} scopes ${created.scopes.join(',')}`;
+    request.security.auditTenant = created.tenant;
     return reply.code(201).send(created);
   });
   server.get<{ Querystring: { tenant?: string } }>('/api/keys', async (request) => ({ items: app.keys.list(callerOf(request), request.query.tenant) }));
   server.get<{ Params: { id: string } }>('/api/keys/:id', async (request) => app.keys.get(callerOf(request), request.params.id));
-  server.delete<{ Params: { id: string } }>('/api/keys/:id', async (request) => app.keys.revoke(callerOf(request), request.params.id));
-  server.post<{ Params: { id: string } }>('/api/keys/:id/rotate', async (request, reply) =>
-    reply.code(201).send(app.keys.rotate(callerOf(request), request.params.id, request.body)));
+  server.delete<{ Params: { id: string } }>('/api/keys/:id', async (request) => {
+    const revoked = app.keys.revoke(callerOf(request), request.params.id);
+    request.security.auditTenant = revoked.tenant;
+    return revoked;
+  });
+  server.post<{ Params: { id: string } }>('/api/keys/:id/rotate', async (request, reply) => {
+    const rotated = app.keys.rotate(callerOf(request), request.params.id, request.body);
+    request.security.auditTenant = rotated.tenant;
+    return reply.code(201).send(rotated);
+  });
 
   server.get<{ Querystring: UsageQuery }>('/api/usage', async (request, reply) => {
     const { format, ...query } = request.query;

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { nameFor } from '../../app/index.js';
+import { grants, nameFor } from '../../app/index.js';
 import { INFERENCE_HEADER_CONTENT_LENGTH } from '../../protocol/index.js';
 import { addressedName, addressOf, callerOf, type ModelParams } from '../model-address.js';
 import { modelRoutes } from '../route-policy.js';
@@ -18,7 +18,12 @@ export function registerV2Routes(server: FastifyInstance, context: ServerContext
   const { app } = context;
   server.removeAllContentTypeParsers();
   server.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: context.config.maxInferBytes }, (_request, body, done) => done(null, body));
-  const describable = (request: FastifyRequest<{ Params: Params }>) => app.access.visible(callerOf(request), addressOf(request.params)).name;
+  /** Keys that may read models see any visible one; infer-only keys see what they may run (their model list). */
+  const describable = (request: FastifyRequest<{ Params: Params }>): string => {
+    const caller = callerOf(request);
+    const address = addressOf(request.params);
+    return (grants(caller, 'models:read') ? app.access.visible(caller, address) : app.access.invocable(caller, address)).name;
+  };
 
   for (const prefix of [...modelRoutes('/v2/models', ''), ...modelRoutes('/v2/models', '/versions/:version')]) {
     server.get<{ Params: Params }>(prefix, async (request) => ({
@@ -43,11 +48,13 @@ async function infer(context: ServerContext, request: FastifyRequest<{ Params: P
   const caller = callerOf(request);
   const model = context.app.access.invocable(caller, addressOf(request.params));
   request.security.metered = { model: model.name, version: 0, queueMs: 0, computeMs: 0 };
+  const resolved = context.app.inference.resolve(model.name, request.params.version).version.version;
+  request.security.metered.version = resolved;
   const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
   const headerLength = request.headers[INFERENCE_HEADER_CONTENT_LENGTH];
   const parsed = parseInferRequest(body, typeof headerLength === 'string' ? headerLength : undefined, context.config.maxTensorElements);
   const outcome = await context.app.inference.infer({
-    model: model.name, version: request.params.version, inputs: parsed.inputs, outputs: parsed.outputs, lane: caller.tenant,
+    model: model.name, version: String(resolved), inputs: parsed.inputs, outputs: parsed.outputs, lane: caller.tenant,
   });
   request.security.metered = { model: outcome.model, version: outcome.version, queueMs: outcome.queueMs, computeMs: outcome.computeMs };
   const encoded = encodeInferResponse({ ...outcome, model: addressedName(request.params) }, parsed);
