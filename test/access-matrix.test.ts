@@ -19,18 +19,13 @@ import sharp from 'sharp';
 import type { Scope } from '../src/protocol/index.js';
 import { formatApiKey, parseApiKey } from '../src/security/index.js';
 import { ROUTE_POLICIES, type RoutePolicy } from '../src/server/route-policy.js';
-import { buildSmallCnn, startTestServer, TEST_ADMIN_KEY, type TestServer } from '../src/testing/index.js';
+import { buildSmallCnn, rawRequest, startTestServer, TEST_ADMIN_KEY, type RawAnswer, type TestServer } from '../src/testing/index.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // HTTP: node:http (not fetch), so Authorization values like "Bearer " and raw paths go out exactly as written.
 // ---------------------------------------------------------------------------------------------------------------
 
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-  body: any;
-}
+type Answer = RawAnswer;
 
 interface SendOptions {
   /** Sent as `Authorization: Bearer <key>`; undefined/null: no Authorization header (unless `headers` has one). */
@@ -45,32 +40,10 @@ let agent: http.Agent;
 /** Every answer body this file received (checked at the end for digests, paths and the data folder). */
 const seen: string[] = [];
 
-function send(method: string, path: string, options: SendOptions = {}): Promise<Answer> {
-  const url = new URL(server.url);
-  const headers: Record<string, string> = { ...(options.headers ?? {}) };
-  if (options.key !== undefined && options.key !== null) headers.authorization = `Bearer ${options.key}`;
-  let payload: Buffer | undefined;
-  if (options.body !== undefined) {
-    payload = Buffer.isBuffer(options.body) ? options.body : Buffer.from(JSON.stringify(options.body));
-    headers['content-type'] ??= Buffer.isBuffer(options.body) ? 'application/octet-stream' : 'application/json';
-    headers['content-length'] = String(payload.byteLength);
-  }
-  return new Promise((resolve, reject) => {
-    const request = http.request({ host: url.hostname, port: url.port, method, path, headers, agent }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        seen.push(text);
-        let body: any;
-        try { body = JSON.parse(text); } catch { body = undefined; }
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, text, body });
-      });
-    });
-    request.on('error', reject);
-    request.end(payload);
-  });
+async function send(method: string, path: string, options: SendOptions = {}): Promise<Answer> {
+  const answer = await rawRequest(server.url, method, path, { ...options, agent });
+  seen.push(answer.text);
+  return answer;
 }
 
 function describeAnswer(answer: Answer): string {

@@ -16,19 +16,14 @@ import { loadConfig } from '../src/config/index.js';
 import { ERROR_CODES } from '../src/protocol/index.js';
 import { formatApiKey, parseApiKey } from '../src/security/index.js';
 import {
-  buildSmallCnn, spawnServerProcess, startTestServer, TEST_ADMIN_KEY, type ServerProcess,
+  buildSmallCnn, rawRequest, spawnServerProcess, startTestServer, TEST_ADMIN_KEY, type RawAnswer, type ServerProcess,
 } from '../src/testing/index.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // HTTP through node:http: raw paths, any Host header and any Authorization value go out exactly as written.
 // ---------------------------------------------------------------------------------------------------------------
 
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-  body: any;
-}
+type Answer = RawAnswer;
 
 interface SendOptions {
   key?: string | null;
@@ -48,38 +43,17 @@ const seen: string[] = [];
 /** Every secret this file issued or used: full keys and their secret parts. */
 const secrets = new Set<string>([TEST_ADMIN_KEY]);
 
-function send(method: string, path: string, options: SendOptions = {}): Promise<Answer> {
-  const url = new URL(options.base ?? proc.url);
-  const headers: Record<string, string> = { ...(options.headers ?? {}) };
-  if (options.key !== undefined && options.key !== null) headers.authorization = `Bearer ${options.key}`;
-  let payload: Buffer | undefined;
-  if (options.body !== undefined) {
-    payload = Buffer.isBuffer(options.body) ? options.body : Buffer.from(JSON.stringify(options.body));
-    headers['content-type'] ??= Buffer.isBuffer(options.body) ? 'application/octet-stream' : 'application/json';
-    headers['content-length'] = String(payload.byteLength);
+async function send(method: string, path: string, options: SendOptions = {}): Promise<Answer> {
+  const { base, ...rest } = options;
+  const answer = await rawRequest(base ?? proc.url, method, path, { ...rest, agent });
+  const issued = typeof answer.body?.key === 'string' ? answer.body.key as string : undefined;
+  if (issued !== undefined) {
+    remember(issued);
+    seen.push(answer.text.replaceAll(issued, '<issued>'));
+  } else {
+    seen.push(answer.text);
   }
-  return new Promise((resolve, reject) => {
-    const request = http.request({ host: url.hostname, port: url.port, method, path, headers, agent }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: any;
-        try { body = JSON.parse(text); } catch { body = undefined; }
-        const issued = typeof body?.key === 'string' ? body.key as string : undefined;
-        if (issued !== undefined) {
-          remember(issued);
-          seen.push(text.replaceAll(issued, '<issued>'));
-        } else {
-          seen.push(text);
-        }
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, text, body });
-      });
-    });
-    request.on('error', reject);
-    request.end(payload);
-  });
+  return answer;
 }
 
 function remember(key: string): void {

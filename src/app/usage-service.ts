@@ -1,6 +1,6 @@
 import { fail } from '../core/index.js';
 import type { UsageRow } from '../protocol/index.js';
-import { toCsv } from '../security/index.js';
+import { toCsv, type UsageEntry } from '../security/index.js';
 import { isAdmin, type Caller } from './access.js';
 import type { AppContext } from './app-context.js';
 
@@ -14,17 +14,8 @@ export interface UsageQuery {
   groupBy?: string;
 }
 
-/** One finished inference request, as metered. */
-export interface MeteredRequest {
-  caller: Caller;
-  model: string;
-  version: number;
-  ok: boolean;
-  bytesIn: number;
-  bytesOut: number;
-  queueMs: number;
-  computeMs: number;
-}
+/** One finished inference request, as metered: the usage entry, with the caller in place of its tenant and key. */
+export type MeteredRequest = Omit<UsageEntry, 'tenant' | 'keyId'> & { caller: Caller };
 
 /** Usage per tenant, key, model, version and day. Tenant keys see only their own tenant. */
 export class UsageService {

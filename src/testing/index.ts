@@ -6,3 +6,4 @@ export * from './test-server.js';
 export * from './image-models.js';
 export * from './text-images.js';
 export * from './image-fixtures.js';
+export * from './raw-http.js';
