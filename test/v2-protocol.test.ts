@@ -215,6 +215,23 @@ describe('Open Inference Protocol v2 (REST)', () => {
       await expectError(inferJson('Bad..Name', { inputs: [good] }, '/v2/models/Bad..Name/infer'), 400, 'INVALID_MODEL_NAME');
     });
 
+    it('JSON abuse (B23): deep nesting, prototype keys, invalid UTF-8, 1e400 — refused before anything is built', async () => {
+      const post = (path: string, body: string | Buffer) => server.call(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body as BodyInit });
+      const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+      await expectError(post('/v2/models/mlp/infer', `{"inputs": [{"name": "input", "shape": [1, 4], "datatype": "FP32", "data": ${deep}}]}`), 400, 'INVALID_JSON');
+      await expectError(post('/api/models', `{"name": "deep", "preprocess": ${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`), 400, 'INVALID_JSON');
+      await expectError(post('/v2/models/mlp/infer', '{"inputs": [], "__proto__": {"polluted": true}}'), 400, 'INVALID_JSON');
+      await expectError(post('/v2/models/mlp/infer', '{"inputs": [{"name": "input", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3, 4], "constructor": {"prototype": {"polluted": true}}}]}'), 400, 'INVALID_JSON');
+      assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype is unchanged');
+      await expectError(post('/v2/models/mlp/infer', Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d])), 400, 'INVALID_JSON');
+      const intInput = '{"inputs": [{"name": "x", "shape": [1, 1], "datatype": "INT64", "data": [1e400]}]}';
+      await expectError(post('/v2/models/id-int64/infer', intInput), 400, 'DATA_MISMATCH');
+      const floatInput = JSON.stringify({ inputs: [good] }).replace('[1,2,3,4]', '[1e400,2,3,4]');
+      assert.equal((await post('/v2/models/mlp/infer', floatInput)).status, 200, '1e400 reads as +Infinity, a valid FP32 value');
+      const ok = await inferJson('mlp', { inputs: [good] });
+      assert.equal(ok.status, 200, 'the server still answers');
+    });
+
     it('binary framing errors', async () => {
       const header = { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', parameters: { binary_data_size: 16 } }] };
       const blob = new Uint8Array(16);

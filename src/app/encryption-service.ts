@@ -1,4 +1,4 @@
-import { fail, isServingError } from '../core/index.js';
+import { fail, ServingError } from '../core/index.js';
 import type { AppContext } from './app-context.js';
 
 export interface RotationReport {
@@ -37,7 +37,7 @@ export class EncryptionService {
         try {
           updates.push({ versionId: version.id, envelope: rewrap(version.envelope, { tenant: model.tenant, modelId: model.id }, version.artifactId) });
         } catch (error) {
-          if (!isServingError(error)) throw error;
+          if (!(error instanceof ServingError)) throw error;
           skipped += 1;
         }
       }

@@ -1,4 +1,4 @@
-import { isServingError, ServingError, type Logger, type Tensor, type TensorMetadata } from '../core/index.js';
+import { ServingError, type Logger, type Tensor, type TensorMetadata } from '../core/index.js';
 import { FairQueue } from './fair-queue.js';
 import { WorkerProcess } from './worker/worker-process.js';
 
@@ -81,7 +81,7 @@ export class VersionPool {
       this.stateValue = 'UNAVAILABLE';
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as Error | undefined;
       this.lastError = failure?.message ?? 'no worker could start';
-      if (isServingError(failure)) throw failure;
+      if (failure instanceof ServingError) throw failure;
       throw new ServingError('MODEL_UNAVAILABLE', `The model version could not be loaded: ${this.lastError}`);
     }
     this.stateValue = 'READY';

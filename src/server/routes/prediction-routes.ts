@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Caller, ModelAddress } from '../../app/index.js';
-import { fail, isServingError } from '../../core/index.js';
+import { fail, ServingError } from '../../core/index.js';
 import { parseMultipart } from '../predictions/multipart.js';
 import { callerOf } from '../model-address.js';
 import type { ServerContext } from '../server-context.js';
@@ -33,7 +33,7 @@ function twoSegmentModel(context: ServerContext, caller: Caller, first: string, 
     context.app.access.visible(caller, { tenant: first, model: second });
     return { tenant: first, model: second };
   } catch (error) {
-    if (isServingError(error)) return undefined;
+    if (error instanceof ServingError) return undefined;
     throw error;
   }
 }

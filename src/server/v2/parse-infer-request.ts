@@ -1,5 +1,5 @@
 import type { RequestedOutput } from '../../app/index.js';
-import { fail, isServingError, type Tensor } from '../../core/index.js';
+import { fail, ServingError, type Tensor } from '../../core/index.js';
 import {
   BinaryCursor, decodeTensorBytes, isDatatype, jsonNestingExceeds, jsonToTensorData, MAX_JSON_DEPTH, splitBinaryBody, type Parameters,
 } from '../../protocol/index.js';
@@ -45,7 +45,7 @@ function parseJson(bytes: Uint8Array): Record<string, unknown> {
     if (jsonNestingExceeds(text)) fail('INVALID_JSON', `The request nests deeper than ${MAX_JSON_DEPTH} levels.`);
     value = JSON.parse(text, refusePrototypeKeys);
   } catch (error) {
-    if (isServingError(error)) throw error;
+    if (error instanceof ServingError) throw error;
     fail('INVALID_JSON', `The request header is not valid JSON: ${(error as Error).message.slice(0, 200)}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('INVALID_REQUEST', 'The inference request must be a JSON object.');
