@@ -7,6 +7,8 @@ import type { AuditLog, KeyStore, TenantStore, UsageMeter } from '../security/in
 export interface AppOptions {
   maxModelBytes: number;
   maxTensorElements: number;
+  /** Most bytes of outputs one request may produce. */
+  maxOutputBytes: number;
   maxImagePixels: number;
   probeTimeoutMs: number;
   probeMemoryBytes: number;

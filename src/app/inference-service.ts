@@ -1,4 +1,4 @@
-import { isServingError, parseVersionRef, type Tensor, type VersionRef } from '../core/index.js';
+import { fail, isServingError, parseVersionRef, type Tensor, type VersionRef } from '../core/index.js';
 import type { ModelMetadata, ModelStatistics } from '../protocol/index.js';
 import { resolveVersion, type ModelRecord, type VersionRecord } from '../registry/index.js';
 import type { AppContext } from './app-context.js';
@@ -65,6 +65,7 @@ export class InferenceService {
       checkOutputs(version.outputs, call.outputs);
       const key = await ensureLoaded(this.context, model, version);
       const result = await this.context.runtime.infer(key, inputs, call.outputs.map((output) => output.name), call.lane);
+      checkOutputSize(result.outputs, this.context.options.maxOutputBytes);
       const outputs = result.outputs.map((tensor, i) => {
         const k = call.outputs[i]?.classification;
         return k === undefined ? tensor : classify(tensor, k, model.labels);
@@ -122,4 +123,13 @@ export class InferenceService {
 function batchSizeOf(inputs: readonly Tensor[]): number {
   const first = inputs[0];
   return first !== undefined && first.shape.length >= 2 ? first.shape[0] : 1;
+}
+
+/** A model that amplifies a small input (Expand, Tile, ConstantOfShape…) is stopped at the response cap. */
+function checkOutputSize(outputs: readonly Tensor[], maxBytes: number): void {
+  const bytes = outputs.reduce((sum, tensor) => sum + (Array.isArray(tensor.data)
+    ? tensor.data.reduce((n, item) => n + item.byteLength, 0) : tensor.data.byteLength), 0);
+  if (bytes > maxBytes) {
+    fail('OUTPUT_TOO_LARGE', `The model answered with ${bytes} bytes of outputs; the limit is ${maxBytes} (TESSERA_MAX_OUTPUT_BYTES).`);
+  }
 }
