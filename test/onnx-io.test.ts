@@ -406,6 +406,12 @@ describe('onnx-io: inspectOnnx rejections', () => {
     assertRejected(encodeModel(listOnly), 'ONNX_EXTERNAL_DATA', /"w\.bin"/);
   });
 
+  it('B15: the same external-data fixtures fed straight to onnxruntime (bypassing the pre-parser) fail to load too', async () => {
+    for (const location of ['../../etc/passwd', '/etc/passwd', 'sub/../../x', '*/_ORT_MEM_ADDR_/*']) {
+      await assert.rejects(ort.InferenceSession.create(buildExternalDataModel(location)), Error, `onnxruntime loaded external data at ${location}`);
+    }
+  });
+
   it('external data in a Constant node attribute', () => {
     const model = tinyModel({ nodes: [makeNode('Constant', [], ['c'], [tensorAttribute('value', externalTensor('const_w'))]), makeNode('Add', ['x', 'c'], ['y'])] });
     assertRejected(encodeModel(model), 'ONNX_EXTERNAL_DATA', /tensor 'const_w' .*node 'constant_c' \(Constant\) attribute 'value'/);
