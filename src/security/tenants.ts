@@ -5,6 +5,9 @@ import type { Limits, TenantInfo } from '../protocol/index.js';
 /** The tenant every server has; it holds the bootstrap admin key and cannot be deleted. */
 export const DEFAULT_TENANT = 'default';
 
+/** Tenants remembered at most (names of unknown tenants are cached too, so the bound matters). */
+const MAX_CACHED = 10_000;
+
 export interface TenantStoreOptions {
   /** The clock (tests pass a fake one). Default: `() => new Date()`. */
   now?: () => Date;
@@ -34,6 +37,8 @@ export class TenantStore {
   readonly #now: () => Date;
   readonly #onDelete: ((name: string) => void) | undefined;
 
+  readonly #cache = new Map<string, TenantInfo | undefined>();
+
   constructor(db: SqlDatabase, options: TenantStoreOptions = {}) {
     this.#db = db;
     this.#now = options.now ?? (() => new Date());
@@ -53,14 +58,20 @@ export class TenantStore {
           : `Tenant ${JSON.stringify(name)} was deleted; the names of deleted tenants are not reused. Pick another name.`);
       }
       this.#db.prepare('INSERT INTO tenants (name, limits_json, created_at) VALUES (?, ?, ?)').run(name, JSON.stringify(parsed), createdAt);
+      this.#cache.clear();
       return { name, limits: parsed, createdAt };
     });
   }
 
   /** The tenant, or undefined when it does not exist or was deleted. */
+  /** Answered from memory after the first read (every request reads its tenant's limits); writes clear it. */
   get(name: string): TenantInfo | undefined {
+    if (this.#cache.has(name)) return this.#cache.get(name);
     const row = this.#row(name);
-    return row === undefined || row.deleted_at !== null ? undefined : toInfo(row);
+    const tenant = row === undefined || row.deleted_at !== null ? undefined : toInfo(row);
+    if (this.#cache.size >= MAX_CACHED) this.#cache.clear();
+    this.#cache.set(name, tenant);
+    return tenant;
   }
 
   /** The tenant, or TENANT_NOT_FOUND. */
@@ -79,6 +90,7 @@ export class TenantStore {
     return this.#db.immediate(() => {
       const tenant = this.require(name);
       this.#db.prepare('UPDATE tenants SET limits_json = ? WHERE name = ?').run(JSON.stringify(parsed), name);
+      this.#cache.clear();
       return { ...tenant, limits: parsed };
     });
   }
@@ -92,6 +104,7 @@ export class TenantStore {
     this.#db.immediate(() => {
       this.require(name);
       this.#db.prepare('UPDATE tenants SET deleted_at = ? WHERE name = ?').run(this.#now().toISOString(), name);
+      this.#cache.clear();
     });
     this.#onDelete?.(name);
   }
