@@ -1,7 +1,8 @@
 import { assertTenantName, fail } from '../core/index.js';
 import { parsePreprocessFields, resolveLabels } from '../processing/index.js';
-import type { ModelRuntimeSettings, Visibility } from '../protocol/index.js';
+import type { Visibility } from '../protocol/index.js';
 import type { ModelPatch } from '../registry/index.js';
+import { parseRuntimeSettings } from './runtime-settings-input.js';
 
 /**
  * Checks management bodies field by field. Unknown fields are refused (no mass assignment: a client can never set
@@ -14,9 +15,6 @@ const MAX_SHARED_TENANTS = 100;
 
 /** A create body: the name as given (bare, or `tenant/model`), and the settings. */
 export type CreateModelInput = Required<Omit<ModelPatch, 'visibility' | 'sharedWith'>> & Pick<ModelPatch, 'visibility' | 'sharedWith'> & { name: string };
-const RUNTIME_FIELDS: Record<keyof ModelRuntimeSettings, [number, number]> = {
-  instances: [1, 16], intraOpThreads: [0, 64], timeoutMs: [10, 3_600_000],
-};
 
 export function parseCreateModel(body: unknown): CreateModelInput {
   const fields = objectBody(body);
@@ -45,7 +43,7 @@ export function parseUpdateModel(body: unknown): ModelPatch {
     out.preprocess = plainObject(fields.preprocess, 'preprocess');
     parsePreprocessFields(out.preprocess);
   }
-  if (fields.runtime !== undefined) out.runtime = runtime(fields.runtime);
+  if (fields.runtime !== undefined) out.runtime = parseRuntimeSettings(fields.runtime);
   if (fields.visibility !== undefined) out.visibility = visibility(fields.visibility);
   if (fields.sharedWith !== undefined) out.sharedWith = sharedWith(fields.sharedWith);
   return out;
@@ -78,19 +76,6 @@ function plainObject(value: unknown, field: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function runtime(value: unknown): ModelRuntimeSettings {
-  const fields = plainObject(value, 'runtime');
-  const out: ModelRuntimeSettings = {};
-  for (const [key, raw] of Object.entries(fields)) {
-    const range = RUNTIME_FIELDS[key as keyof ModelRuntimeSettings];
-    if (range === undefined) fail('INVALID_REQUEST', `Unknown runtime setting "${key.slice(0, 40)}"; accepted: ${Object.keys(RUNTIME_FIELDS).join(', ')}.`);
-    if (!Number.isInteger(raw) || (raw as number) < range[0] || (raw as number) > range[1]) {
-      fail('INVALID_REQUEST', `runtime.${key} must be an integer from ${range[0]} to ${range[1]}.`);
-    }
-    out[key as keyof ModelRuntimeSettings] = raw as number;
-  }
-  return out;
-}
 
 function visibility(value: unknown): Visibility {
   if (!VISIBILITIES.includes(value as Visibility)) fail('INVALID_REQUEST', `Field "visibility" must be one of ${VISIBILITIES.join(', ')}.`);

@@ -7,3 +7,4 @@ export {
   elementCount, allocateNumeric, viewNumeric, numericBytes, isBytesData,
 } from '../protocol/index.js';
 export type { Datatype, TensorMetadata, Tensor, TensorData } from '../protocol/index.js';
+export * from './trace.js';

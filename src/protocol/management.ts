@@ -41,6 +41,27 @@ export interface ModelRuntimeSettings {
   intraOpThreads?: number;
   /** Per-run timeout in milliseconds; past it the answer is 504 and the worker restarts. */
   timeoutMs?: number;
+  /** Dynamic batching (Triton's dynamic_batcher); absent: every request runs alone. */
+  batching?: BatchingSettings;
+  /** Response cache (opt-in): answers of identical requests to the same version, per tenant. */
+  cache?: { maxBytes: number };
+  /** Requests that may wait for this version before 503 QUEUE_FULL (default: the server's --max-queue). */
+  maxQueue?: number;
+}
+
+/**
+ * Requests to one version are merged along the first (batch) dimension when their other dimensions, datatypes and
+ * requested outputs match, and split back to their callers in order.
+ */
+export interface BatchingSettings {
+  /** Most rows (summed first dimensions) in one execution; bounded by the model's batch dimension. */
+  maxBatchSize: number;
+  /** How long the first request of a batch may wait for others, in microseconds (default 500). */
+  maxQueueDelayUs?: number;
+  /** Batch sizes to run as soon as they are reached, without waiting out the delay. */
+  preferredBatchSizes?: number[];
+  /** Priority levels (1 = highest); a request names its level with the `priority` parameter (default: the lowest). */
+  priorityLevels?: number;
 }
 
 export type UpdateModelRequest = Partial<Omit<CreateModelRequest, 'name'>>;
