@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp, type Caller, type TesseraApp } from './app/index.js';
 import { BUNDLED_MODELS, TEXT_ORIENTATION_LABELS } from './bundled/index.js';
 import { ConfigError, loadConfig, parseFlags, redactConfig, SETTINGS, type TesseraConfig } from './config/index.js';
-import type { Logger } from './core/index.js';
+import { NO_TRACING, type Logger } from './core/index.js';
 import { openDatabase, REGISTRY_MIGRATIONS, runMigrations, type SqlDatabase } from './db/index.js';
 import { CachingModelStore, FileArtifactStore, lockDataDir, SqliteModelStore } from './registry/index.js';
 import { ModelRuntime } from './runtime/index.js';
@@ -17,6 +17,7 @@ import {
   AuditLog, ensureAdminKey, KeyStore, loadOrCreatePepper, MasterKeyManager, TenantStore, UsageMeter, type AdminKeyOutcome,
 } from './security/index.js';
 import { buildServer, createLogger, ServerMetrics } from './server/index.js';
+import { OtlpTracer } from './server/tracing/index.js';
 
 export const TESSERA_VERSION = '0.1.0';
 
@@ -51,6 +52,8 @@ export async function startServer(config: Readonly<TesseraConfig>, announce: (li
 async function compose(config: Readonly<TesseraConfig>, dataDir: string, db: SqlDatabase, release: () => Promise<void>, announce: (line: string) => void): Promise<RunningServer> {
   const pino = createLogger(config.logLevel);
   const logger = pino as unknown as Logger;
+  const otlp = config.otlpEndpoint === undefined ? undefined : new OtlpTracer({ endpoint: config.otlpEndpoint, serviceVersion: TESSERA_VERSION, logger });
+  const tracer = otlp ?? NO_TRACING;
   const runtime = new ModelRuntime(logger);
   const store = new CachingModelStore(new SqliteModelStore({ db }));
   const masterKey = await MasterKeyManager.open({ configuredKey: config.masterKey, keyFile: config.masterKeyFile });
@@ -72,7 +75,7 @@ async function compose(config: Readonly<TesseraConfig>, dataDir: string, db: Sql
     options: { ...config, cores: availableParallelism() },
   }, metrics);
   let accepting = false;
-  const server = buildServer({ app, config, metrics, isAcceptingTraffic: () => accepting, version: TESSERA_VERSION }, pino);
+  const server = buildServer({ app, config, metrics, tracer, isAcceptingTraffic: () => accepting, version: TESSERA_VERSION }, pino);
   usage.start();
   try {
     await prepare(app, config, masterKey, logger);
@@ -80,6 +83,7 @@ async function compose(config: Readonly<TesseraConfig>, dataDir: string, db: Sql
   } catch (error) {
     await server.close();
     await app.close();
+    await otlp?.close();
     throw error;
   }
   accepting = true;
@@ -94,6 +98,7 @@ async function compose(config: Readonly<TesseraConfig>, dataDir: string, db: Sql
       await server.close();
       app.audit.record({ ...system, action: 'server.stop' });
       await app.close();
+      await otlp?.close();
       await release();
     },
   };

@@ -2,7 +2,7 @@ import { fail } from '../core/index.js';
 import { resolvePreprocess, topK, type ClassScore } from '../processing/index.js';
 import type { AppContext } from './app-context.js';
 import { imagesToTensor } from './image-inputs.js';
-import type { InferenceService } from './inference-service.js';
+import type { InferCall, InferenceService } from './inference-service.js';
 
 export interface ImagePredictions {
   model: string;
@@ -23,15 +23,15 @@ const MAX_IMAGES = 64;
 export class ImageService {
   constructor(private readonly context: AppContext, private readonly inference: InferenceService) {}
 
-  /** `modelName` is qualified (`tenant/model`, access checked); `lane` is the calling tenant. */
-  async predict(modelName: string, version: string | undefined, images: Uint8Array[], topk: number, lane?: string): Promise<ImagePredictions> {
+  /** `modelName` is qualified (`tenant/model`, access checked); `scheduling` carries the lane, deadline and trace. */
+  async predict(modelName: string, version: string | undefined, images: Uint8Array[], topk: number, scheduling: Pick<InferCall, 'lane' | 'deadline' | 'trace'> = {}): Promise<ImagePredictions> {
     if (images.length === 0 || images.length > MAX_IMAGES) fail('INVALID_REQUEST', `Send from 1 to ${MAX_IMAGES} images.`);
     const resolved = this.inference.resolve(modelName, version);
     const settings = resolvePreprocess(resolved.model.preprocess, resolved.version.inputs);
     const tensor = await imagesToTensor(this.context, images, settings);
     const output = resolved.version.outputs[0]?.name ?? fail('IMAGE_INPUT_UNSUPPORTED', 'The model has no output to read classes from.');
     const outcome = await this.inference.infer({
-      model: modelName, version: String(resolved.version.version), inputs: [tensor], outputs: [{ name: output }], lane,
+      model: modelName, version: String(resolved.version.version), inputs: [tensor], outputs: [{ name: output }], ...scheduling,
     });
     return { model: outcome.model, version: outcome.version, queueMs: outcome.queueMs, computeMs: outcome.computeMs, predictions: topK(outcome.outputs[0], topk, resolved.model.labels, settings.activation) };
   }

@@ -1,4 +1,4 @@
-import { fail, isServingError, parseVersionRef, type Tensor, type VersionRef } from '../core/index.js';
+import { fail, isServingError, parseVersionRef, type Tensor, type TraceContext, type VersionRef } from '../core/index.js';
 import type { ModelMetadata, ModelStatistics } from '../protocol/index.js';
 import { resolveVersion, type ModelRecord, type VersionRecord } from '../registry/index.js';
 import type { AppContext } from './app-context.js';
@@ -14,6 +14,11 @@ export interface InferCall {
   model: string;
   /** The calling tenant: the fairness lane of the model's queue. */
   lane?: string;
+  /** 1 is the highest; only meaningful with batching priority levels. */
+  priority?: number;
+  /** Absolute deadline (Date.now() ms): a request still waiting then is refused and never run. */
+  deadline?: number;
+  trace?: TraceContext;
   /** A version number or alias from the path; absent → `production` alias, else newest READY version. */
   version?: string;
   inputs: Tensor[];
@@ -38,6 +43,10 @@ export interface InferenceEvent {
   totalSeconds: number;
   queueSeconds?: number;
   computeSeconds?: number;
+  /** Rows of the execution, reported once per execution (by one of its requests). */
+  executionBatchSize?: number;
+  /** Set when the model has a response cache. */
+  cache?: 'hit' | 'miss';
 }
 
 export interface InferenceObserver {
@@ -64,15 +73,22 @@ export class InferenceService {
       checkInputs(version.inputs, inputs);
       checkOutputs(version.outputs, call.outputs);
       const key = await ensureLoaded(this.context, model, version);
-      const result = await this.context.runtime.infer(key, inputs, call.outputs.map((output) => output.name), call.lane);
+      const result = await this.context.runtime.infer(key, {
+        inputs, outputs: call.outputs.map((output) => output.name), lane: call.lane, priority: call.priority, deadline: call.deadline, trace: call.trace,
+      });
       checkOutputSize(result.outputs, this.context.options.maxOutputBytes);
       const outputs = result.outputs.map((tensor, i) => {
         const k = call.outputs[i]?.classification;
         return k === undefined ? tensor : classify(tensor, k, model.labels);
       });
       const totalNs = Number(process.hrtime.bigint() - started);
-      this.statistics.success(version, { batchSize: batchSizeOf(inputs), totalNs, queueNs: result.queueNs, computeNs: result.computeNs });
-      this.observer.observe({ model: model.name, version: String(version.version), outcome: 'success', totalSeconds: totalNs / 1e9, queueSeconds: result.queueNs / 1e9, computeSeconds: result.computeNs / 1e9 });
+      this.statistics.success(version, {
+        rows: batchSizeOf(inputs), batchSize: result.batchSize, firstInBatch: result.firstInBatch, totalNs, queueNs: result.queueNs, computeNs: result.computeNs,
+      });
+      this.observer.observe({
+        model: model.name, version: String(version.version), outcome: 'success', totalSeconds: totalNs / 1e9,
+        queueSeconds: result.queueNs / 1e9, computeSeconds: result.computeNs / 1e9, executionBatchSize: result.firstInBatch ? result.batchSize : undefined,
+      });
       return { model: model.name, version: version.version, outputs, queueMs: result.queueNs / 1e6, computeMs: result.computeNs / 1e6 };
     } catch (error) {
       const totalNs = Number(process.hrtime.bigint() - started);

@@ -19,7 +19,12 @@ interface VersionCounters {
 }
 
 export interface RunRecord {
+  /** Rows of this request. */
+  rows: number;
+  /** Rows of the execution it was part of (dynamic batching merges requests). */
   batchSize: number;
+  /** Counts the execution once: true for one request per execution. */
+  firstInBatch: boolean;
   totalNs: number;
   queueNs: number;
   computeNs: number;
@@ -39,11 +44,12 @@ export class StatisticsRecorder {
   success(version: CountedVersion, run: RunRecord, now = Date.now()): void {
     const c = this.entry(version.id);
     c.lastInference = now;
-    c.inferenceCount += run.batchSize;
-    c.executionCount += 1;
+    c.inferenceCount += run.rows;
     add(c.success, run.totalNs);
     add(c.queue, run.queueNs);
     add(c.computeInfer, run.computeNs);
+    if (!run.firstInBatch) return;
+    c.executionCount += 1;
     let batch = c.batches.get(run.batchSize);
     if (batch === undefined) c.batches.set(run.batchSize, (batch = zero()));
     add(batch, run.computeNs);

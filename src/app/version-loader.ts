@@ -3,6 +3,9 @@ import type { ArtifactLocator, ModelRecord, VersionRecord } from '../registry/in
 import type { PoolSettings } from '../runtime/index.js';
 import type { AppContext } from './app-context.js';
 
+/** Triton's default max_queue_delay_microseconds is 0; a short wait lets concurrent requests meet. */
+const DEFAULT_QUEUE_DELAY_US = 500;
+
 /** The runtime key of a version: its server id, never a client string. */
 export function runtimeKey(version: VersionRecord): string {
   return `v${version.id}`;
@@ -16,8 +19,14 @@ export function poolSettings(context: AppContext, model: ModelRecord): PoolSetti
     intraOpThreads: model.runtime.intraOpThreads
       ?? (options.intraOpThreads > 0 ? options.intraOpThreads : Math.max(1, Math.floor(options.cores / instances))),
     timeoutMs: model.runtime.timeoutMs ?? options.inferTimeoutMs,
-    maxQueue: options.maxQueue,
+    maxQueue: model.runtime.maxQueue ?? options.maxQueue,
     pipelineDepth: 2,
+    batching: model.runtime.batching === undefined ? undefined : {
+      maxBatchSize: model.runtime.batching.maxBatchSize,
+      maxQueueDelayUs: model.runtime.batching.maxQueueDelayUs ?? DEFAULT_QUEUE_DELAY_US,
+      preferredBatchSizes: model.runtime.batching.preferredBatchSizes ?? [],
+      priorityLevels: model.runtime.batching.priorityLevels ?? 1,
+    },
   };
 }
 

@@ -15,6 +15,7 @@ export type {
 } from './security-types.js';
 export { TesseraError, isTesseraError, type TesseraErrorCode } from './tessera-error.js';
 export { encodeInferRequest, decodeInferResponse, type EncodedInferRequest } from './infer-codec.js';
+export { PreparedInfer, type InferAttempt } from './prepared-infer.js';
 export type {
   CallOptions, InferOptions, InferOutput, InferResult, InferTensor, PushOptions, RequestedOutput,
   TesseraClientOptions, UploadBody,

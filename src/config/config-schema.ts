@@ -25,6 +25,7 @@ export interface TesseraConfig {
   tlsClientCa: string | undefined;
   allowedHosts: string | undefined;
   corsOrigins: string | undefined;
+  otlpEndpoint: string | undefined;
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'level';
@@ -67,5 +68,6 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'tlsClientCa', flag: 'tls-client-ca', env: 'TESSERA_TLS_CLIENT_CA', kind: 'string', default: undefined, help: 'PEM CA file: require client certificates signed by it (mutual TLS), on top of API keys.' },
   { key: 'allowedHosts', flag: 'allowed-hosts', env: 'TESSERA_ALLOWED_HOSTS', kind: 'string', default: undefined, help: 'Comma-separated Host header names to answer (DNS-rebinding defence); unset: any Host when bound to a public address, only localhost names and the bound address when bound to a loopback one.' },
   { key: 'corsOrigins', flag: 'cors-origins', env: 'TESSERA_CORS_ORIGINS', kind: 'string', default: undefined, help: 'Comma-separated origins allowed to call the API from a browser; unset: CORS off (no CORS headers).' },
+  { key: 'otlpEndpoint', flag: 'otlp-endpoint', env: 'TESSERA_OTLP_ENDPOINT', kind: 'string', default: undefined, help: 'OpenTelemetry collector base URL (http or https, no credentials), e.g. http://127.0.0.1:4318: request and batch spans are sent to <url>/v1/traces as OTLP/HTTP JSON, with W3C traceparent propagation; unset: tracing off.' },
   { key: 'seedDefaultModel', flag: 'seed-default-model', env: 'TESSERA_SEED_DEFAULT_MODEL', kind: 'bool', default: true, help: 'Register the bundled text-orientation model on an empty data folder.' },
 ];

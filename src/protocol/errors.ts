@@ -62,6 +62,7 @@ export const ERROR_CODES = {
   INFERENCE_FAILED: 'onnxruntime reported an error while running the model.',
   OUTPUT_TOO_LARGE: 'The model produced more output bytes than the configured limit.',
   QUEUE_FULL: 'Too many requests are waiting for this model; retry after the Retry-After delay.',
+  DEADLINE_EXCEEDED: 'The request deadline (the timeout parameter or header) passed before it could run; it was not executed.',
   SERVER_NOT_READY: 'The server is starting or shutting down.',
   STORAGE_FULL: 'The data folder has no space left.',
   INTERNAL: 'An unexpected server error; the request id in the logs tells more.',

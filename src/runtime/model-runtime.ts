@@ -1,4 +1,5 @@
-import { ServingError, type Logger, type Tensor } from '../core/index.js';
+import { NO_TRACING, ServingError, type Logger, type Tracer } from '../core/index.js';
+import type { RunRequest } from './batching/scheduler.js';
 import { VersionPool, type InferResult, type PoolSettings, type PoolState } from './version-pool.js';
 
 export interface LoadedStatus {
@@ -15,7 +16,7 @@ export class ModelRuntime {
   private readonly pools = new Map<string, VersionPool>();
   private readonly starting = new Map<string, Promise<void>>();
 
-  constructor(private readonly logger: Logger) {}
+  constructor(private readonly logger: Logger, private readonly tracer: Tracer = NO_TRACING) {}
 
   /** Loads a version (no-op when it is already ready; joins a load in progress). */
   async load(key: string, loadModel: () => Promise<Uint8Array>, settings: PoolSettings): Promise<void> {
@@ -23,7 +24,7 @@ export class ModelRuntime {
     if (existing?.state === 'READY') return;
     const inProgress = this.starting.get(key);
     if (inProgress) return inProgress;
-    const pool = new VersionPool(loadModel, settings, this.logger.child({ version: key }));
+    const pool = new VersionPool(loadModel, settings, this.logger.child({ version: key }), this.tracer);
     const started = pool.start().then(
       () => { this.pools.set(key, pool); },
       async (error: unknown) => { await pool.stop(); throw error; },
@@ -50,11 +51,11 @@ export class ModelRuntime {
     return this.pools.get(key)?.state === 'READY';
   }
 
-  /** Runs one request; `lane` (the app passes the tenant) is the fairness key of the version's queue. */
-  infer(key: string, inputs: Tensor[], outputs: string[], lane = ''): Promise<InferResult> {
+  /** Runs one request: its lane (the tenant) is the fairness key of the version's queue, see RunRequest. */
+  infer(key: string, request: RunRequest): Promise<InferResult> {
     const pool = this.pools.get(key);
     if (pool === undefined) return Promise.reject(new ServingError('MODEL_UNAVAILABLE', 'The model version is not loaded.'));
-    return pool.infer(inputs, outputs, lane);
+    return pool.infer(request);
   }
 
   loadedKeys(): string[] {

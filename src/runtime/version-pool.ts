@@ -1,5 +1,5 @@
-import { ServingError, type Logger, type Tensor, type TensorMetadata } from '../core/index.js';
-import { FairQueue } from './fair-queue.js';
+import { ServingError, type Logger, type TensorMetadata, type Tracer } from '../core/index.js';
+import { Scheduler, type BatchingPolicy, type Runner, type RunRequest, type RunResult } from './batching/scheduler.js';
 import { WorkerProcess } from './worker/worker-process.js';
 
 export interface PoolSettings {
@@ -13,23 +13,13 @@ export interface PoolSettings {
   maxQueue: number;
   /** Runs handed to one worker before the previous ones return (2 hides the IPC round trip). */
   pipelineDepth: number;
+  /** Dynamic batching; absent: every request runs alone. */
+  batching?: BatchingPolicy;
 }
 
-export interface InferResult {
-  outputs: Tensor[];
-  queueNs: number;
-  computeNs: number;
-}
+export type InferResult = RunResult;
 
 export type PoolState = 'LOADING' | 'READY' | 'UNAVAILABLE' | 'UNLOADING';
-
-interface Job {
-  inputs: Tensor[];
-  outputs: string[];
-  enqueuedAt: bigint;
-  resolve: (result: InferResult) => void;
-  reject: (error: Error) => void;
-}
 
 interface Slot {
   worker?: WorkerProcess;
@@ -44,14 +34,13 @@ const MAX_BACKOFF_MS = 30_000;
 const STABLE_AFTER_MS = 30_000;
 
 /**
- * The worker processes serving one model version, with a bounded queue in front of them: FIFO per lane (the app
- * passes the tenant), round robin across lanes. A worker that
- * crashes or times out is replaced after an exponential backoff; while no worker is up, requests fail at once
- * with MODEL_UNAVAILABLE instead of waiting.
+ * The worker processes serving one model version, with the scheduler in front of them (bounded queue, per-tenant
+ * lanes, priorities, deadlines, dynamic batching). A worker that crashes or times out is replaced after an
+ * exponential backoff; while no worker is up, requests fail at once with MODEL_UNAVAILABLE instead of waiting.
  */
 export class VersionPool {
   private readonly slots: Slot[];
-  private readonly queue = new FairQueue<Job>();
+  private readonly scheduler: Scheduler;
   private stateValue: PoolState = 'LOADING';
   private lastError = '';
   private signature: { inputs: TensorMetadata[]; outputs: TensorMetadata[] } | undefined;
@@ -61,8 +50,14 @@ export class VersionPool {
     private readonly loadModel: () => Promise<Uint8Array>,
     private readonly settings: PoolSettings,
     private readonly logger: Logger,
+    tracer: Tracer,
   ) {
     this.slots = Array.from({ length: Math.max(1, settings.instances) }, () => ({ ready: false, failures: 0, starting: false, startedAt: 0 }));
+    this.scheduler = new Scheduler({ maxQueue: settings.maxQueue, batching: settings.batching }, {
+      acquire: () => this.acquire(),
+      canBatch: () => this.signature !== undefined && isBatchable(this.signature),
+      afterRun: () => this.afterRun(),
+    }, tracer);
   }
 
   get state(): PoolState { return this.stateValue; }
@@ -92,17 +87,11 @@ export class VersionPool {
     }
   }
 
-  infer(inputs: Tensor[], outputs: string[], lane = ''): Promise<InferResult> {
+  infer(request: RunRequest): Promise<InferResult> {
     if (this.stateValue !== 'READY') {
       return Promise.reject(new ServingError('MODEL_UNAVAILABLE', `The model version is ${this.stateValue.toLowerCase()}${this.lastError ? ` (${this.lastError})` : ''}.`));
     }
-    if (this.queue.length >= this.settings.maxQueue) {
-      return Promise.reject(new ServingError('QUEUE_FULL', `The model queue is full (${this.settings.maxQueue} waiting); retry shortly.`));
-    }
-    return new Promise((resolve, reject) => {
-      this.queue.push(lane, { inputs, outputs, enqueuedAt: process.hrtime.bigint(), resolve, reject });
-      this.dispatch();
-    });
+    return this.scheduler.submit(request);
   }
 
   /** Stops taking requests, lets queued and running ones finish, then ends the workers. */
@@ -121,7 +110,7 @@ export class VersionPool {
   }
 
   private busy(): boolean {
-    return this.queue.length > 0 || this.slots.some((slot) => (slot.worker?.inFlight ?? 0) > 0);
+    return this.scheduler.length > 0 || this.slots.some((slot) => (slot.worker?.inFlight ?? 0) > 0);
   }
 
   private async startSlot(slot: Slot): Promise<void> {
@@ -154,17 +143,15 @@ export class VersionPool {
   }
 
   private dispatch(): void {
-    while (this.queue.length > 0) {
-      const slot = this.pickSlot();
-      if (slot === undefined) break;
-      const job = this.queue.shift()!;
-      const queueNs = Number(process.hrtime.bigint() - job.enqueuedAt);
-      slot.worker!.run(job.inputs, job.outputs).then(
-        (result) => job.resolve({ outputs: result.outputs, computeNs: result.computeNs, queueNs }),
-        (error: Error) => job.reject(error),
-      ).finally(() => this.afterRun());
-    }
-    if (this.queue.length > 0 && !this.slots.some((slot) => slot.ready)) this.failQueued();
+    this.scheduler.dispatch();
+    if (this.scheduler.length > 0 && !this.slots.some((slot) => slot.ready)) this.failQueued();
+  }
+
+  /** A runner on the worker with the fewest runs in flight, if one has room in its pipeline. */
+  private acquire(): Runner | undefined {
+    const slot = this.pickSlot();
+    const worker = slot?.worker;
+    return worker === undefined ? undefined : (inputs, outputs) => worker.run(inputs, outputs);
   }
 
   private pickSlot(): Slot | undefined {
@@ -183,7 +170,7 @@ export class VersionPool {
 
   private failQueued(): void {
     const error = new ServingError('MODEL_UNAVAILABLE', `No model worker is running (${this.lastError}); it is restarting, retry shortly.`);
-    for (const job of this.queue.drain()) job.reject(error);
+    this.scheduler.failAll(error);
   }
 
   private onWorkerExit(slot: Slot, worker: WorkerProcess, reason: string): void {
@@ -211,4 +198,9 @@ export class VersionPool {
     }, delay);
     slot.restartTimer.unref();
   }
+}
+
+/** Batching needs a dynamic first dimension on every input and output (the batch dimension). */
+function isBatchable(signature: { inputs: TensorMetadata[]; outputs: TensorMetadata[] }): boolean {
+  return [...signature.inputs, ...signature.outputs].every((tensor) => tensor.shape.length >= 1 && tensor.shape[0] === -1);
 }

@@ -15,6 +15,7 @@ import { registerSecurityRoutes } from './routes/security-routes.js';
 import { registerUploadRoutes } from './routes/upload-routes.js';
 import { registerV2Routes } from './routes/v2-routes.js';
 import { policyOf } from './route-policy.js';
+import { installTracing } from './tracing-hooks.js';
 import { allowedHostNames, installTransportChecks, tlsOptions } from './transport-security.js';
 import type { ServerContext } from './server-context.js';
 
@@ -53,6 +54,7 @@ export function buildServer(context: ServerContext, logger: PinoLogger): Fastify
     void reply.header('x-request-id', request.id);
     context.metrics.httpRequests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
   });
+  installTracing(server, context.tracer);
   installErrorHandling(server);
   server.addHook('onRequest', async (request) => {
     if (!context.isAcceptingTraffic() && !request.url.startsWith('/v2/health/')) {

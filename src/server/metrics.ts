@@ -10,6 +10,8 @@ export class ServerMetrics implements InferenceObserver {
   private readonly requestSeconds: Histogram<'model' | 'version' | 'outcome'>;
   private readonly queueSeconds: Histogram<'model' | 'version'>;
   private readonly computeSeconds: Histogram<'model' | 'version'>;
+  private readonly batchSize: Histogram<'model' | 'version'>;
+  private readonly cache: Counter<'model' | 'version' | 'result'>;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
 
   constructor(loadedVersions: () => number) {
@@ -19,6 +21,8 @@ export class ServerMetrics implements InferenceObserver {
     this.requestSeconds = new Histogram({ name: 'tessera_inference_request_seconds', help: 'Inference request time inside the server.', labelNames: ['model', 'version', 'outcome'], buckets: LATENCY_BUCKETS, registers });
     this.queueSeconds = new Histogram({ name: 'tessera_inference_queue_seconds', help: 'Time a request waited for a worker.', labelNames: ['model', 'version'], buckets: LATENCY_BUCKETS, registers });
     this.computeSeconds = new Histogram({ name: 'tessera_inference_compute_seconds', help: 'Time onnxruntime spent running the model.', labelNames: ['model', 'version'], buckets: LATENCY_BUCKETS, registers });
+    this.batchSize = new Histogram({ name: 'tessera_inference_batch_size', help: 'Rows per model execution (dynamic batching merges requests).', labelNames: ['model', 'version'], buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256], registers });
+    this.cache = new Counter({ name: 'tessera_response_cache_total', help: 'Response cache lookups by result (hit or miss).', labelNames: ['model', 'version', 'result'], registers });
     this.httpRequests = new Counter({ name: 'tessera_http_requests_total', help: 'HTTP requests by route and status.', labelNames: ['method', 'route', 'status'], registers });
     new Gauge({ name: 'tessera_loaded_versions', help: 'Model versions loaded in worker processes.', registers, collect() { this.set(loadedVersions()); } });
   }
@@ -29,5 +33,7 @@ export class ServerMetrics implements InferenceObserver {
     this.requestSeconds.observe({ ...labels, outcome: event.outcome }, event.totalSeconds);
     if (event.queueSeconds !== undefined) this.queueSeconds.observe(labels, event.queueSeconds);
     if (event.computeSeconds !== undefined) this.computeSeconds.observe(labels, event.computeSeconds);
+    if (event.executionBatchSize !== undefined) this.batchSize.observe(labels, event.executionBatchSize);
+    if (event.cache !== undefined) this.cache.inc({ ...labels, result: event.cache });
   }
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Caller, ModelAddress } from '../../app/index.js';
 import { fail, ServingError } from '../../core/index.js';
 import { parseMultipart } from '../predictions/multipart.js';
+import { deadlineOf } from '../deadline.js';
 import { callerOf } from '../model-address.js';
 import type { ServerContext } from '../server-context.js';
 
@@ -45,7 +46,7 @@ async function predict(context: ServerContext, request: FastifyRequest<Query>, a
   request.security.metered = { model: model.name, version: resolved, queueMs: 0, computeMs: 0 };
   const images = imagesOf(request);
   const topk = topkOf(request.query.topk);
-  const answer = await context.app.images.predict(model.name, String(resolved), images, topk, caller.tenant);
+  const answer = await context.app.images.predict(model.name, String(resolved), images, topk, { lane: caller.tenant, deadline: deadlineOf(request) });
   request.security.metered = { model: answer.model, version: answer.version, queueMs: answer.queueMs, computeMs: answer.computeMs };
   const name = address.tenant === undefined ? address.model : `${address.tenant}/${address.model}`;
   return { model: name, version: answer.version, predictions: images.length === 1 ? answer.predictions[0] : answer.predictions };

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { grants, nameFor } from '../../app/index.js';
 import { INFERENCE_HEADER_CONTENT_LENGTH } from '../../protocol/index.js';
 import { addressedName, addressOf, callerOf, type ModelParams } from '../model-address.js';
+import { deadlineOf } from '../deadline.js';
 import { modelRoutes } from '../route-policy.js';
 import type { ServerContext } from '../server-context.js';
 import { encodeInferResponse } from '../v2/encode-infer-response.js';
@@ -55,6 +56,7 @@ async function infer(context: ServerContext, request: FastifyRequest<{ Params: P
   const parsed = parseInferRequest(body, typeof headerLength === 'string' ? headerLength : undefined, context.config.maxTensorElements);
   const outcome = await context.app.inference.infer({
     model: model.name, version: String(resolved), inputs: parsed.inputs, outputs: parsed.outputs, lane: caller.tenant,
+    priority: parsed.priority, deadline: deadlineOf(request, parsed.timeoutUs),
   });
   request.security.metered = { model: outcome.model, version: outcome.version, queueMs: outcome.queueMs, computeMs: outcome.computeMs };
   const encoded = encodeInferResponse({ ...outcome, model: addressedName(request.params) }, parsed);

@@ -12,6 +12,10 @@ export interface ParsedInferRequest {
   /** Per requested output: true = binary, false = JSON, absent = the request default. */
   binaryOutputs: Map<string, boolean>;
   binaryDefault: boolean;
+  /** `parameters.priority`: 1 is the highest (used with batching priority levels). */
+  priority?: number;
+  /** `parameters.timeout` in microseconds (Triton's): the request's deadline from arrival. */
+  timeoutUs?: number;
 }
 
 const MAX_RANK = 16;
@@ -35,7 +39,11 @@ export function parseInferRequest(body: Uint8Array, headerLength: string | undef
   const binaryOutputs = new Map<string, boolean>();
   const outputs = listField(header.outputs ?? [], 'outputs', false).map((raw, i) => parseOutput(raw, i, binaryOutputs));
   if (header.id !== undefined && typeof header.id !== 'string') fail('INVALID_REQUEST', '"id" must be a string.');
-  return { ...(header.id !== undefined ? { id: header.id as string } : {}), inputs, outputs, binaryOutputs, binaryDefault };
+  return {
+    ...(header.id !== undefined ? { id: header.id as string } : {}), inputs, outputs, binaryOutputs, binaryDefault,
+    priority: optionalInteger(parameters.priority, 'priority', 1, 10),
+    timeoutUs: optionalInteger(parameters.timeout, 'timeout', 1, 3_600_000_000),
+  };
 }
 
 function parseJson(bytes: Uint8Array): Record<string, unknown> {
@@ -114,4 +122,12 @@ function parseOutput(raw: unknown, index: number, formats: Map<string, boolean>)
 function refusePrototypeKeys(key: string, value: unknown): unknown {
   if (key === '__proto__' || key === 'constructor') throw new Error(`the key "${key}" is not allowed`);
   return value;
+}
+
+function optionalInteger(value: unknown, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+    fail('INVALID_PARAMETER', `Parameter "${name}" must be an integer from ${min} to ${max}.`);
+  }
+  return value as number;
 }
