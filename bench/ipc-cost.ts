@@ -92,7 +92,7 @@ async function main(): Promise<void> {
       },
     },
     { name: 'ModelRuntime (child process)', payload: '1×3×48×192', iterations: n(800),
-      roundTrip: async () => ({ computeUs: (await runtime.infer('cls', runtimeInputs, [])).computeNs / 1000 }) },
+      roundTrip: async () => ({ computeUs: (await runtime.infer('cls', { inputs: runtimeInputs, outputs: [] })).computeNs / 1000 }) },
   ];
 
   try {

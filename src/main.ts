@@ -54,7 +54,7 @@ async function compose(config: Readonly<TesseraConfig>, dataDir: string, db: Sql
   const logger = pino as unknown as Logger;
   const otlp = config.otlpEndpoint === undefined ? undefined : new OtlpTracer({ endpoint: config.otlpEndpoint, serviceVersion: TESSERA_VERSION, logger });
   const tracer = otlp ?? NO_TRACING;
-  const runtime = new ModelRuntime(logger);
+  const runtime = new ModelRuntime(logger, tracer);
   const store = new CachingModelStore(new SqliteModelStore({ db }));
   const masterKey = await MasterKeyManager.open({ configuredKey: config.masterKey, keyFile: config.masterKeyFile });
   if (masterKey === undefined) {

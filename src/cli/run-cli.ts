@@ -1,6 +1,7 @@
 import { isTesseraError } from '../client/index.js';
 import { aliasCommand } from './alias-command.js';
 import { auditCommand } from './audit-command.js';
+import { benchCommand } from './bench/index.js';
 import { CliContext, GLOBAL_FLAGS, type CliIo } from './cli-context.js';
 import type { CommandGroup } from './command-group.js';
 import { cliVersion, commandHelp, topLevelHelp } from './help-text.js';
@@ -18,7 +19,7 @@ import { versionsCommand } from './versions-command.js';
 
 /** The commands besides `serve`, in help order. */
 export const COMMANDS: readonly CommandGroup[] = [
-  pushCommand, modelsCommand, versionsCommand, aliasCommand, inferCommand, predictCommand, statusCommand,
+  pushCommand, modelsCommand, versionsCommand, aliasCommand, inferCommand, predictCommand, benchCommand, statusCommand,
   tenantsCommand, keysCommand, usageCommand, auditCommand,
 ];
 

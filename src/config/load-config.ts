@@ -81,7 +81,21 @@ function coerce(spec: SettingSpec, source: Source): unknown {
     default:
       if (spec.key === 'adminKey' && text.length < 16) throw new ConfigError(`${source.from} must be at least 16 characters long.`);
       if (text.length === 0) throw new ConfigError(`${source.from} must not be empty.`);
+      if (spec.key === 'otlpEndpoint') checkCollectorUrl(text, source.from);
       return text;
+  }
+}
+
+/** An OTLP collector address: http(s), no credentials in it (they would be logged), no query or fragment. */
+function checkCollectorUrl(text: string, from: string): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`${from} must be an http(s) URL such as http://127.0.0.1:4318.`);
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw new ConfigError(`${from} must be an http(s) URL without credentials, query or fragment, such as http://127.0.0.1:4318.`);
   }
 }
 

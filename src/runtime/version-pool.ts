@@ -151,7 +151,7 @@ export class VersionPool {
   private acquire(): Runner | undefined {
     const slot = this.pickSlot();
     const worker = slot?.worker;
-    return worker === undefined ? undefined : (inputs, outputs) => worker.run(inputs, outputs);
+    return worker === undefined ? undefined : (inputs, outputs, deadline) => worker.run(inputs, outputs, deadline);
   }
 
   private pickSlot(): Slot | undefined {

@@ -42,8 +42,11 @@ export interface RunResult {
   firstInBatch: boolean;
 }
 
-/** Runs merged inputs on one worker that has room; undefined from `acquire` when none has. */
-export type Runner = (inputs: Tensor[], outputs: string[]) => Promise<{ outputs: Tensor[]; computeNs: number }>;
+/**
+ * Runs merged inputs on one worker that has room; undefined from `acquire` when none has. With a deadline the worker
+ * skips the run if it is still waiting in its pipeline then (DEADLINE_EXCEEDED).
+ */
+export type Runner = (inputs: Tensor[], outputs: string[], deadline?: number) => Promise<{ outputs: Tensor[]; computeNs: number }>;
 
 export interface ExecutionTarget {
   acquire(): Runner | undefined;
@@ -164,7 +167,9 @@ export class Scheduler {
       parent: job.trace, links: [batchSpan.context], attributes: { 'batch.id': batchId, 'batch.size': total },
     }));
     const inputs = live.length === 1 ? live[0].inputs : mergeInputs(live.map((job) => job.inputs));
-    runner(inputs, live[0].outputs).then((result) => {
+    const deadlines = live.map((job) => job.deadline);
+    const deadline = deadlines.every((value) => value !== undefined) ? Math.max(...(deadlines as number[])) : undefined;
+    runner(inputs, live[0].outputs, deadline).then((result) => {
       const pieces = live.length === 1 ? [result.outputs] : splitOutputs(result.outputs, rows);
       live.forEach((job, index) => {
         job.resolve({ outputs: pieces[index], computeNs: result.computeNs, queueNs: Number(started - job.enqueuedAt), batchSize: total, firstInBatch: index === 0 });

@@ -55,6 +55,10 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     send({ type: 'run-failed', id: message.id, message: 'no model loaded' });
     return;
   }
+  if (message.deadline !== undefined && message.deadline <= Date.now()) {
+    send({ type: 'run-failed', id: message.id, message: 'the deadline passed before the run started', expired: true });
+    return;
+  }
   const started = process.hrtime.bigint();
   try {
     const outputs = await session.run(message.inputs, message.outputs);

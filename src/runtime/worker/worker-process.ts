@@ -72,13 +72,14 @@ export class WorkerProcess {
     });
   }
 
-  run(inputs: Tensor[], outputs: string[]): Promise<RunResult> {
+  /** Runs on the session; with a `deadline` (Date.now() ms) the worker skips the run if it is still waiting then. */
+  run(inputs: Tensor[], outputs: string[], deadline?: number): Promise<RunResult> {
     if (this.exited) return Promise.reject(new ServingError('MODEL_UNAVAILABLE', `Model worker is not running (${this.exitReason}).`));
     return new Promise((resolve, reject) => {
       const run: PendingRun = { id: this.nextId++, resolve, reject };
       this.pending.push(run);
       if (this.pending.length === 1) this.armTimer(run);
-      this.post({ type: 'run', id: run.id, inputs, outputs });
+      this.post({ type: 'run', id: run.id, inputs, outputs, deadline });
     });
   }
 
@@ -125,6 +126,7 @@ export class WorkerProcess {
     clearTimeout(run.timer);
     if (index === 0 && this.pending.length > 0) this.armTimer(this.pending[0]);
     if (message.type === 'result') run.resolve({ outputs: message.outputs, computeNs: message.computeNs });
+    else if (message.expired === true) run.reject(new ServingError('DEADLINE_EXCEEDED', 'The request deadline passed before it could run; it was not executed.'));
     else run.reject(new ServingError('INFERENCE_FAILED', `onnxruntime failed to run the model: ${message.message}`));
   }
 

@@ -46,7 +46,7 @@ async function predict(context: ServerContext, request: FastifyRequest<Query>, a
   request.security.metered = { model: model.name, version: resolved, queueMs: 0, computeMs: 0 };
   const images = imagesOf(request);
   const topk = topkOf(request.query.topk);
-  const answer = await context.app.images.predict(model.name, String(resolved), images, topk, { lane: caller.tenant, deadline: deadlineOf(request) });
+  const answer = await context.app.images.predict(model.name, String(resolved), images, topk, { lane: caller.tenant, deadline: deadlineOf(request), trace: request.traceContext });
   request.security.metered = { model: answer.model, version: answer.version, queueMs: answer.queueMs, computeMs: answer.computeMs };
   const name = address.tenant === undefined ? address.model : `${address.tenant}/${address.model}`;
   return { model: name, version: answer.version, predictions: images.length === 1 ? answer.predictions[0] : answer.predictions };

@@ -56,7 +56,7 @@ async function infer(context: ServerContext, request: FastifyRequest<{ Params: P
   const parsed = parseInferRequest(body, typeof headerLength === 'string' ? headerLength : undefined, context.config.maxTensorElements);
   const outcome = await context.app.inference.infer({
     model: model.name, version: String(resolved), inputs: parsed.inputs, outputs: parsed.outputs, lane: caller.tenant,
-    priority: parsed.priority, deadline: deadlineOf(request, parsed.timeoutUs),
+    priority: parsed.priority, deadline: deadlineOf(request, parsed.timeoutUs), trace: request.traceContext,
   });
   request.security.metered = { model: outcome.model, version: outcome.version, queueMs: outcome.queueMs, computeMs: outcome.computeMs };
   const encoded = encodeInferResponse({ ...outcome, model: addressedName(request.params) }, parsed);
