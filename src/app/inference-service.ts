@@ -6,6 +6,7 @@ import { classify } from './classification.js';
 import { expandImageInputs } from './image-inputs.js';
 import { checkInputs, checkOutputs, type RequestedOutput } from './input-check.js';
 import type { ModelService } from './model-service.js';
+import { ModelCaches, responseKey } from './response-cache.js';
 import { StatisticsRecorder } from './statistics-recorder.js';
 import { ensureLoaded, runtimeKey } from './version-loader.js';
 
@@ -56,6 +57,7 @@ export interface InferenceObserver {
 /** Running models: version resolution, signature checks, on-demand loading, classification and statistics. */
 export class InferenceService {
   readonly statistics = new StatisticsRecorder();
+  private readonly caches = new ModelCaches();
 
   constructor(private readonly context: AppContext, private readonly models: ModelService, private readonly observer: InferenceObserver) {}
 
@@ -72,6 +74,10 @@ export class InferenceService {
       const inputs = await expandImageInputs(this.context, model, version, call.inputs);
       checkInputs(version.inputs, inputs);
       checkOutputs(version.outputs, call.outputs);
+      const cache = version.state === 'READY' ? this.caches.of(model) : undefined;
+      const cacheKey = cache === undefined ? undefined : responseKey(call.lane ?? '', version.id, inputs, call.outputs);
+      const cached = cacheKey === undefined ? undefined : cache?.get(cacheKey);
+      if (cached !== undefined) return this.answerFromCache(model, version, inputs, cached, started);
       const key = await ensureLoaded(this.context, model, version);
       const result = await this.context.runtime.infer(key, {
         inputs, outputs: call.outputs.map((output) => output.name), lane: call.lane, priority: call.priority, deadline: call.deadline, trace: call.trace,
@@ -81,6 +87,7 @@ export class InferenceService {
         const k = call.outputs[i]?.classification;
         return k === undefined ? tensor : classify(tensor, k, model.labels);
       });
+      if (cacheKey !== undefined) cache?.set(cacheKey, outputs);
       const totalNs = Number(process.hrtime.bigint() - started);
       this.statistics.success(version, {
         rows: batchSizeOf(inputs), batchSize: result.batchSize, firstInBatch: result.firstInBatch, totalNs, queueNs: result.queueNs, computeNs: result.computeNs,
@@ -88,6 +95,7 @@ export class InferenceService {
       this.observer.observe({
         model: model.name, version: String(version.version), outcome: 'success', totalSeconds: totalNs / 1e9,
         queueSeconds: result.queueNs / 1e9, computeSeconds: result.computeNs / 1e9, executionBatchSize: result.firstInBatch ? result.batchSize : undefined,
+        cache: cacheKey === undefined ? undefined : 'miss',
       });
       return { model: model.name, version: version.version, outputs, queueMs: result.queueNs / 1e6, computeMs: result.computeNs / 1e6 };
     } catch (error) {
@@ -96,6 +104,14 @@ export class InferenceService {
       this.observer.observe({ model: model.name, version: String(version.version), outcome: 'error', code: isServingError(error) ? error.code : 'INTERNAL', totalSeconds: totalNs / 1e9 });
       throw error;
     }
+  }
+
+  /** A cached answer: counted as a success and a cache hit; no queue, no compute. */
+  private answerFromCache(model: ModelRecord, version: VersionRecord, inputs: readonly Tensor[], outputs: Tensor[], started: bigint): InferOutcome {
+    const totalNs = Number(process.hrtime.bigint() - started);
+    this.statistics.cached(version, batchSizeOf(inputs), totalNs);
+    this.observer.observe({ model: model.name, version: String(version.version), outcome: 'success', totalSeconds: totalNs / 1e9, cache: 'hit' });
+    return { model: model.name, version: version.version, outputs, queueMs: 0, computeMs: 0 };
   }
 
   metadata(modelName: string, version?: string): ModelMetadata {

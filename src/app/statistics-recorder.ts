@@ -55,6 +55,14 @@ export class StatisticsRecorder {
     add(batch, run.computeNs);
   }
 
+  /** An answer from the response cache: a success without queue or compute time. */
+  cached(version: CountedVersion, rows: number, totalNs: number, now = Date.now()): void {
+    const c = this.entry(version.id);
+    c.lastInference = now;
+    c.inferenceCount += rows;
+    add(c.success, totalNs);
+  }
+
   failure(version: CountedVersion, totalNs: number): void {
     add(this.entry(version.id).fail, totalNs);
   }

@@ -26,7 +26,7 @@ export interface BenchReport {
 /** The CSV columns, one row per level (sweep candidates add their settings). */
 export const CSV_COLUMNS = [
   'mode', 'concurrency', 'rate', 'instances', 'max_batch_size', 'max_queue_delay_us', 'throughput', 'achieved_rate',
-  'p50_ms', 'p90_ms', 'p99_ms', 'max_ms', 'mean_ms', 'answers', 'errors', 'error_codes', 'late', 'dropped',
+  'p50_ms', 'p90_ms', 'p99_ms', 'max_ms', 'mean_ms', 'answers', 'errors', 'error_codes', 'scheduled', 'late', 'dropped',
   'server_queue_ms', 'server_compute_ms', 'server_batch_size', 'window_ms', 'interrupted',
 ] as const;
 
@@ -56,7 +56,7 @@ function csvRow(level: LevelReport, settings: string[]): string[] {
   return [
     level.mode, optional(level.concurrency), optional(level.rate), ...settings, fixed(level.throughput, 2), fixedOrEmpty(level.achievedRate, 2),
     fixed(level.latencyMs.p50, 3), fixed(level.latencyMs.p90, 3), fixed(level.latencyMs.p99, 3), fixed(level.latencyMs.max, 3), fixed(level.latencyMs.mean, 3),
-    String(level.latencyMs.count), String(level.errorCount), errorCodes(level.errors, ';'), optional(level.late), optional(level.dropped),
+    String(level.latencyMs.count), String(level.errorCount), errorCodes(level.errors, ';'), optional(level.scheduled), optional(level.late), optional(level.dropped),
     fixedOrEmpty(level.server?.queueMs ?? null, 4), fixedOrEmpty(level.server?.computeMs ?? null, 4), fixedOrEmpty(level.server?.batchSize ?? null, 2),
     fixed(level.windowMs, 0), String(level.interrupted),
   ];
@@ -70,7 +70,7 @@ export function benchTable(report: BenchReport): string {
   for (const level of levels) {
     if (level.errorCount > 0) lines.push(`errors at ${levelName(level)}: ${errorCodes(level.errors, ', ')}`);
   }
-  if (report.sweep) lines.push('', ...sweepLines(report.sweep));
+  if (report.sweep) lines.push('', ...sweepLines(report.sweep, report.model));
   if (report.interrupted) lines.push('', 'interrupted: the figures cover what was measured before Ctrl-C');
   if (levels.some((level) => level.server === null)) lines.push('', 'server columns: - where the statistics endpoint gave nothing');
   return lines.join('\n');
@@ -79,8 +79,8 @@ export function benchTable(report: BenchReport): string {
 function headerLine(report: BenchReport): string {
   const version = report.servedVersion === null ? '' : ` version ${report.servedVersion}${report.version !== null && report.version !== report.servedVersion ? ` (${report.version})` : ''}`;
   const inputs = report.inputs.map((input) => `${input.name} ${input.datatype}[${input.shape.join(',')}]`).join(', ');
-  const loop = report.mode === 'closed' ? 'closed loop' : `open loop (${report.arrivals ?? 'constant'} arrivals)`;
-  return `model ${report.model}${version}: ${inputs}; ${report.protocol} ${report.requestBytes} B over ${report.transport}; ${loop}, warm-up ${seconds(report.warmupMs)}, ${seconds(report.durationMs)} per level`;
+  const loop = report.sweep ? 'sweep of runtime settings' : report.mode === 'closed' ? 'closed loop' : `open loop (${report.arrivals ?? 'constant'} arrivals)`;
+  return `model ${report.model}${version}: ${inputs}; ${report.protocol} ${report.requestBytes} B over ${report.transport}; ${loop}, warm-up ${seconds(report.warmupMs)}, ${seconds(report.durationMs)} per ${report.sweep ? 'candidate' : 'level'}`;
 }
 
 function levelsTable(mode: 'closed' | 'open', levels: readonly LevelReport[]): string {
@@ -103,7 +103,7 @@ function levelsTable(mode: 'closed' | 'open', levels: readonly LevelReport[]): s
   );
 }
 
-function sweepLines(sweep: SweepReport): string[] {
+function sweepLines(sweep: SweepReport, model: string): string[] {
   const rows = sweep.results.map((result, index) => {
     const level = result.level;
     const mark = index === sweep.recommended ? '*' : '';
@@ -130,7 +130,7 @@ function sweepLines(sweep: SweepReport): string[] {
     const best = sweep.results[sweep.recommended];
     const level = best.level as LevelReport;
     lines.push(`recommended: #${sweep.recommended + 1} ${describeCandidate(best.candidate)} (${fixed(level.throughput, 1)} answers/s, p99 ${fixed(level.latencyMs.p99, 2)} ms)`);
-    lines.push(`  apply with: PATCH /api/models/{model} {"runtime": ${JSON.stringify(best.runtime)}}, then unload and load the model`);
+    lines.push(`  apply with: PATCH /api/models/${model} {"runtime": ${JSON.stringify(best.runtime)}}, then unload and load the model`);
   }
   lines.push(sweep.restored ? `restored the original runtime settings: ${JSON.stringify(sweep.original)}` : 'WARNING: the original runtime settings were NOT restored (see the error above)');
   return lines;

@@ -39,6 +39,8 @@ export interface LevelReport {
   errorCount: number;
   windowMs: number;
   interrupted: boolean;
+  /** Open loop only: requests due inside the window (answered, failed or dropped). */
+  scheduled: number | null;
   /** Open loop only: requests sent per second inside the window. */
   achievedRate: number | null;
   /** Open loop only: requests sent more than 2 ms behind schedule. */
@@ -87,6 +89,7 @@ function levelReport(spec: LevelSpec, run: LoadRun | OpenLoopRun, server: Server
     errorCount,
     windowMs: run.windowMs,
     interrupted: run.interrupted,
+    scheduled: open?.scheduled ?? null,
     achievedRate: open?.achievedRate ?? null,
     late: open?.late ?? null,
     maxSendLagMs: open?.maxSendLagMs ?? null,

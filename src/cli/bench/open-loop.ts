@@ -98,7 +98,7 @@ export async function runOpenLoop(send: Send, options: OpenLoopOptions): Promise
   };
 
   try {
-    for (let due = start + gap(); due < to && !controller.signal.aborted; due += gap()) {
+    for (let due = start; due < to && !controller.signal.aborted; due += gap()) {
       const wait = due - clock.now();
       if (wait > 0) {
         await clock.sleep(wait, controller.signal);
