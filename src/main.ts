@@ -69,7 +69,7 @@ async function compose(config: Readonly<TesseraConfig>, dataDir: string, db: Sql
   const tenants = new TenantStore(db, { onDelete: () => keyStore.invalidate() });
   const usage = new UsageMeter(db, { onFlushError: (error) => logger.error({ err: error }, 'usage-flush-failed') });
   const admin = await ensureAdminKey(db, dataDir, config.adminKey, keyStore);
-  const metrics = new ServerMetrics(() => runtime.loadedKeys().length);
+  const metrics = new ServerMetrics(() => runtime.loadedKeys().length, () => runtime.cpuUsage().inUse);
   const app = createApp({
     store, artifacts, runtime, logger, tenants, keys: keyStore, usage, audit: new AuditLog(db), encryption: masterKey,
     options: { ...config, cores: availableParallelism() },

@@ -1,5 +1,7 @@
 import { NO_TRACING, ServingError, type Logger, type Tracer } from '../core/index.js';
+import { availableParallelism } from 'node:os';
 import type { RunRequest } from './batching/scheduler.js';
+import { CpuBudget } from './cpu-budget.js';
 import { VersionPool, type InferResult, type PoolSettings, type PoolState } from './version-pool.js';
 
 export interface LoadedStatus {
@@ -16,7 +18,12 @@ export class ModelRuntime {
   private readonly pools = new Map<string, VersionPool>();
   private readonly starting = new Map<string, Promise<void>>();
 
-  constructor(private readonly logger: Logger, private readonly tracer: Tracer = NO_TRACING) {}
+  private readonly cpu: CpuBudget;
+
+  /** `cores`: the CPU budget every loaded version shares (default: the machine's available parallelism). */
+  constructor(private readonly logger: Logger, private readonly tracer: Tracer = NO_TRACING, cores = availableParallelism()) {
+    this.cpu = new CpuBudget(cores);
+  }
 
   /** Loads a version (no-op when it is already ready; joins a load in progress). */
   async load(key: string, loadModel: () => Promise<Uint8Array>, settings: PoolSettings): Promise<void> {
@@ -24,7 +31,7 @@ export class ModelRuntime {
     if (existing?.state === 'READY') return;
     const inProgress = this.starting.get(key);
     if (inProgress) return inProgress;
-    const pool = new VersionPool(loadModel, settings, this.logger.child({ version: key }), this.tracer);
+    const pool = new VersionPool(loadModel, settings, this.logger.child({ version: key }), this.tracer, this.cpu);
     const started = pool.start().then(
       () => { this.pools.set(key, pool); },
       async (error: unknown) => { await pool.stop(); throw error; },
@@ -56,6 +63,11 @@ export class ModelRuntime {
     const pool = this.pools.get(key);
     if (pool === undefined) return Promise.reject(new ServingError('MODEL_UNAVAILABLE', 'The model version is not loaded.'));
     return pool.infer(request);
+  }
+
+  /** Intra-op threads of the workers computing right now, and the cores they share. */
+  cpuUsage(): { inUse: number; cores: number } {
+    return { inUse: this.cpu.inUse, cores: this.cpu.cores };
   }
 
   loadedKeys(): string[] {

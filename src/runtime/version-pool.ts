@@ -1,4 +1,5 @@
 import { ServingError, type Logger, type TensorMetadata, type Tracer } from '../core/index.js';
+import type { CpuBudget } from './cpu-budget.js';
 import { Scheduler, type BatchingPolicy, type Runner, type RunRequest, type RunResult } from './batching/scheduler.js';
 import { WorkerProcess } from './worker/worker-process.js';
 
@@ -28,6 +29,8 @@ interface Slot {
   starting: boolean;
   startedAt: number;
   restartTimer?: NodeJS.Timeout;
+  /** CPU units this worker holds while it computes (see CpuBudget). */
+  cpuUnits: number;
 }
 
 const MAX_BACKOFF_MS = 30_000;
@@ -45,14 +48,17 @@ export class VersionPool {
   private lastError = '';
   private signature: { inputs: TensorMetadata[]; outputs: TensorMetadata[] } | undefined;
   private drainWaiters: Array<() => void> = [];
+  private readonly stopListening: () => void;
 
   constructor(
     private readonly loadModel: () => Promise<Uint8Array>,
     private readonly settings: PoolSettings,
     private readonly logger: Logger,
     tracer: Tracer,
+    private readonly cpu: CpuBudget,
   ) {
-    this.slots = Array.from({ length: Math.max(1, settings.instances) }, () => ({ ready: false, failures: 0, starting: false, startedAt: 0 }));
+    this.slots = Array.from({ length: Math.max(1, settings.instances) }, () => ({ ready: false, failures: 0, starting: false, startedAt: 0, cpuUnits: 0 }));
+    this.stopListening = cpu.onFree(() => this.dispatch());
     this.scheduler = new Scheduler({ maxQueue: settings.maxQueue, batching: settings.batching }, {
       acquire: () => this.acquire(),
       canBatch: () => this.signature !== undefined && isBatchable(this.signature),
@@ -107,6 +113,8 @@ export class VersionPool {
     }));
     this.stateValue = 'UNAVAILABLE';
     this.lastError = 'unloaded';
+    this.releaseIdleCpu();
+    this.stopListening();
   }
 
   private busy(): boolean {
@@ -154,18 +162,37 @@ export class VersionPool {
     return worker === undefined ? undefined : (inputs, outputs, deadline) => worker.run(inputs, outputs, deadline);
   }
 
+  /**
+   * The worker with the fewest runs in flight that has room in its pipeline. An idle worker must first get its
+   * threads from the CPU budget; without them, a busy worker's pipeline (which uses no more CPU) is the fallback.
+   */
   private pickSlot(): Slot | undefined {
-    let best: Slot | undefined;
-    for (const slot of this.slots) {
-      if (!slot.ready || slot.worker === undefined || slot.worker.inFlight >= this.settings.pipelineDepth) continue;
-      if (best === undefined || slot.worker.inFlight < best.worker!.inFlight) best = slot;
+    const open = this.slots.filter((slot) => slot.ready && slot.worker !== undefined && slot.worker.inFlight < this.settings.pipelineDepth)
+      .sort((a, b) => a.worker!.inFlight - b.worker!.inFlight);
+    for (const slot of open) {
+      if (slot.worker!.inFlight > 0 || slot.cpuUnits > 0) return slot;
+      const units = this.cpu.tryTake(this.settings.intraOpThreads === 0 ? this.cpu.cores : this.settings.intraOpThreads);
+      if (units === undefined) continue;
+      slot.cpuUnits = units;
+      return slot;
     }
-    return best;
+    return undefined;
   }
 
   private afterRun(): void {
+    this.releaseIdleCpu();
     this.dispatch();
     if (!this.busy()) for (const resolve of this.drainWaiters.splice(0)) resolve();
+  }
+
+  /** Workers with nothing in flight give their CPU units back (other versions may be waiting for them). */
+  private releaseIdleCpu(): void {
+    for (const slot of this.slots) {
+      if (slot.cpuUnits === 0 || (slot.worker !== undefined && slot.worker.inFlight > 0)) continue;
+      const units = slot.cpuUnits;
+      slot.cpuUnits = 0;
+      this.cpu.give(units);
+    }
   }
 
   private failQueued(): void {
@@ -178,6 +205,7 @@ export class VersionPool {
     slot.worker = undefined;
     slot.ready = false;
     this.lastError = reason;
+    this.releaseIdleCpu();
     this.dispatch();
     if (this.stateValue !== 'READY') return;
     slot.failures = Date.now() - slot.startedAt > STABLE_AFTER_MS ? 1 : slot.failures + 1;

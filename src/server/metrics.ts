@@ -14,7 +14,7 @@ export class ServerMetrics implements InferenceObserver {
   private readonly cache: Counter<'model' | 'version' | 'result'>;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
 
-  constructor(loadedVersions: () => number) {
+  constructor(loadedVersions: () => number, cpuInUse: () => number = () => 0) {
     collectDefaultMetrics({ register: this.registry, prefix: 'tessera_process_' });
     const registers = [this.registry];
     this.requests = new Counter({ name: 'tessera_inference_requests_total', help: 'Inference requests by model, version, outcome and error code.', labelNames: ['model', 'version', 'outcome', 'code'], registers });
@@ -24,6 +24,7 @@ export class ServerMetrics implements InferenceObserver {
     this.batchSize = new Histogram({ name: 'tessera_inference_batch_size', help: 'Rows per model execution (dynamic batching merges requests).', labelNames: ['model', 'version'], buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256], registers });
     this.cache = new Counter({ name: 'tessera_response_cache_total', help: 'Response cache lookups by result (hit or miss).', labelNames: ['model', 'version', 'result'], registers });
     this.httpRequests = new Counter({ name: 'tessera_http_requests_total', help: 'HTTP requests by route and status.', labelNames: ['method', 'route', 'status'], registers });
+    new Gauge({ name: 'tessera_cpu_threads_busy', help: 'Intra-op threads of the model workers computing now (bounded by the cores).', registers, collect() { this.set(cpuInUse()); } });
     new Gauge({ name: 'tessera_loaded_versions', help: 'Model versions loaded in worker processes.', registers, collect() { this.set(loadedVersions()); } });
   }
 

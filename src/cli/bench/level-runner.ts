@@ -66,6 +66,7 @@ export async function runLevel(target: BenchTarget, spec: LevelSpec, timing: Lev
     const running = spec.mode === 'closed'
       ? runClosedLoop(sender.send, { concurrency: spec.concurrency, ...timing, signal })
       : runOpenLoop(sender.send, { rate: spec.rate, arrivals: spec.arrivals, seed: spec.seed, maxInflight: spec.maxInflight, ...timing, signal });
+    void running.catch(() => undefined); // awaited below; no unhandled rejection while the warm-up passes
     await REAL_CLOCK.sleep(timing.warmupMs, signal);
     const before = signal.aborted ? undefined : await target.readStats();
     const run = await running;

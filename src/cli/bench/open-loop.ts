@@ -99,11 +99,9 @@ export async function runOpenLoop(send: Send, options: OpenLoopOptions): Promise
 
   try {
     for (let due = start; due < to && !controller.signal.aborted; due += gap()) {
-      const wait = due - clock.now();
-      if (wait > 0) {
-        await clock.sleep(wait, controller.signal);
-        if (controller.signal.aborted) break;
-      }
+      // Timers may fire a little early: never send before the scheduled time.
+      for (let wait = due - clock.now(); wait > 0 && !controller.signal.aborted; wait = due - clock.now()) await clock.sleep(wait, controller.signal);
+      if (controller.signal.aborted) break;
       const now = clock.now();
       const measured = due >= from;
       if (measured) run.scheduled++;

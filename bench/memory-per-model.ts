@@ -1,0 +1,139 @@
+/**
+ * Resident memory per loaded model: tessera's worker process vs onnxruntime's own for the same session.
+ *  - tessera: `ModelRuntime` (the server's runtime, in this process) loads the model with 1 instance and runs it
+ *    once; the worker's VmRSS (from /proc/<pid>/status) minus the VmRSS of an idle worker (the same worker script,
+ *    started alongside and never given a model; onnxruntime-node is already imported in its session thread).
+ *  - onnxruntime: a bare child (bench/lib/ort-memory-child.ts) imports onnxruntime-node, creates an InferenceSession
+ *    from the same bytes with the same thread settings and runs it once; its VmRSS after that minus its VmRSS right
+ *    after the import (like for like: the library is in both baselines). The VmRSS of the bare node before the
+ *    import is read too, so the library's own share and a whole tessera worker can be put beside it.
+ * Every process waits until its RSS is stable (< 0.25 MiB over 500 ms) before a reading; nothing forces a GC.
+ * Rounds are independent (fresh processes each); figures are medians (range). Goal: tessera / onnxruntime ≤ 1.3×.
+ *
+ *   node dist/bench/memory-per-model.js [--rounds 3] [--models det,rec] [--threads <cores>] [--det-size 640] [--rec-width 320]
+ */
+import { fork } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { BUNDLED_MODELS } from '../src/bundled/index.js';
+import { silentLogger } from '../src/core/index.js';
+import { ModelRuntime } from '../src/runtime/index.js';
+import { WorkerProcess } from '../src/runtime/worker/worker-process.js';
+import { describeMachine, finish, flagNumber, formatSpread, parseBenchFlags, pseudoRandomFloats, spread, table, type GoalResult } from './lib/common.js';
+import { residentMiB } from './lib/server-process.js';
+
+interface Reading { rss: number; anon: number }
+interface ModelCase { name: string; path: string; shape: number[] }
+interface Round {
+  idleWorker: Reading;
+  loadedWorker: Reading;
+  ortBare: Reading;
+  ortImported: Reading;
+  ortLoaded: Reading;
+}
+
+async function main(): Promise<void> {
+  const flags = parseBenchFlags();
+  const threads = Math.round(flagNumber(flags, 'threads', availableParallelism()));
+  const detSize = Math.round(flagNumber(flags, 'det-size', 640));
+  const recWidth = Math.round(flagNumber(flags, 'rec-width', 320));
+  const cases: Record<string, ModelCase> = {
+    det: { name: 'det (PP-OCRv4 detection, 4.7 MB)', path: BUNDLED_MODELS.detection, shape: [1, 3, detSize, detSize] },
+    rec: { name: 'rec (PP-OCRv4 recognition, 10.8 MB)', path: BUNDLED_MODELS.recognition, shape: [1, 3, 48, recWidth] },
+  };
+  const selected = (flags.raw.get('models') ?? 'det,rec').split(',').map((key) => {
+    const found = cases[key];
+    if (found === undefined) throw new Error(`unknown model ${key}; known: ${Object.keys(cases).join(', ')}`);
+    return found;
+  });
+
+  console.log('# memory-per-model: resident memory of a loaded model, tessera worker vs onnxruntime in a bare process');
+  console.log(describeMachine());
+  console.log(`1 instance × ${threads} intra-op thread(s) (interOp 1) on both sides; one run on ${selected.map((c) => `${c.name.split(' ')[0]} ${c.shape.join('×')}`).join(', ')}; ${flags.rounds} round(s), fresh processes each`);
+
+  const goals: GoalResult[] = [];
+  const rows: (string | number)[][] = [];
+  for (const model of selected) {
+    const bytes = new Uint8Array(await readFile(model.path));
+    const rounds: Round[] = [];
+    for (let round = 0; round < flags.rounds; round++) {
+      // Alternate which side goes first, so neither always meets a warmer page cache.
+      const ortFirst = round % 2 === 1;
+      const ortSide = (): Promise<Pick<Round, 'ortBare' | 'ortImported' | 'ortLoaded'>> => ortChild(model, threads);
+      const a = ortFirst ? await ortSide() : undefined;
+      const tessera = await tesseraSide(bytes, model, threads);
+      const b = ortFirst ? a! : await ortSide();
+      const result: Round = { ...tessera, ...b };
+      rounds.push(result);
+      console.log(`${model.name.split(' ')[0]} round ${round + 1}: tessera worker idle ${result.idleWorker.rss.toFixed(1)} → loaded ${result.loadedWorker.rss.toFixed(1)} MiB; `
+        + `bare node ${result.ortBare.rss.toFixed(1)} → +onnxruntime ${result.ortImported.rss.toFixed(1)} → +session ${result.ortLoaded.rss.toFixed(1)} MiB`);
+    }
+    const tesseraDelta = rounds.map((r) => r.loadedWorker.rss - r.idleWorker.rss);
+    const ortDelta = rounds.map((r) => r.ortLoaded.rss - r.ortImported.rss);
+    const ortWithLibrary = rounds.map((r) => r.ortLoaded.rss - r.ortBare.rss);
+    const ratio = spread(tesseraDelta.map((v, i) => v / ortDelta[i]));
+    const anonRatio = spread(rounds.map((r) => (r.loadedWorker.anon - r.idleWorker.anon) / (r.ortLoaded.anon - r.ortImported.anon)));
+    const wholeWorker = rounds.map((r) => r.loadedWorker.rss - r.ortBare.rss);
+    rows.push([
+      model.name.split(' ')[0],
+      formatSpread(spread(tesseraDelta), 1),
+      formatSpread(spread(ortDelta), 1),
+      formatSpread(ratio, 2, '×'),
+      formatSpread(anonRatio, 2, '×'),
+      formatSpread(spread(ortWithLibrary), 1),
+      formatSpread(spread(rounds.map((r) => r.idleWorker.rss)), 1),
+      formatSpread(spread(rounds.map((r) => r.loadedWorker.rss)), 1),
+      formatSpread(spread(wholeWorker.map((v, i) => v / ortWithLibrary[i])), 2, '×'),
+    ]);
+    goals.push({ goal: `memory per loaded model, ${model.name.split(' ')[0]}: tessera worker Δ / onnxruntime session Δ (VmRSS)`, target: '≤ 1.3×', measured: formatSpread(ratio, 2, '×'), met: ratio.median <= 1.3 });
+  }
+  console.log('');
+  console.log(table(['model', 'tessera: loaded − idle worker MiB', 'onnxruntime: session + run MiB (after import)', 'ratio', 'ratio, anonymous RSS only', 'onnxruntime incl. library (− bare node) MiB', 'idle worker MiB', 'loaded worker MiB', 'whole worker − bare node vs onnxruntime incl. library'], rows));
+  console.log('(RSS counts the shared onnxruntime library pages in every process that maps them; "anonymous" leaves file-backed pages out. '
+    + 'A loaded version costs its whole worker process(es): with the default 2 instances, twice the "loaded worker" figure.)');
+  finish(flags, { bench: 'memory-per-model', goals });
+}
+
+/** An idle worker and a ModelRuntime-loaded one (1 instance) side by side; their RSS once both are stable. */
+async function tesseraSide(bytes: Uint8Array, model: ModelCase, threads: number): Promise<Pick<Round, 'idleWorker' | 'loadedWorker'>> {
+  const idle = new WorkerProcess({ settings: { intraOpThreads: threads }, runTimeoutMs: 60_000 });
+  const runtime = new ModelRuntime(silentLogger);
+  try {
+    await runtime.load('m', async () => bytes, { instances: 1, intraOpThreads: threads, timeoutMs: 60_000, maxQueue: 16, pipelineDepth: 2 });
+    const data = pseudoRandomFloats(model.shape.reduce((a, b) => a * b, 1));
+    await runtime.infer('m', { inputs: [{ name: 'x', datatype: 'FP32', shape: model.shape, data }], outputs: [] });
+    const pid = runtime.status('m')?.workerPids[0];
+    if (pid === undefined || idle.pid === undefined) throw new Error('no worker pid');
+    const [idleWorker, loadedWorker] = await Promise.all([settledRss(idle.pid), settledRss(pid)]);
+    return { idleWorker, loadedWorker };
+  } finally {
+    await runtime.close();
+    await idle.stop();
+  }
+}
+
+function ortChild(model: ModelCase, threads: number): Promise<Pick<Round, 'ortBare' | 'ortImported' | 'ortLoaded'>> {
+  const child = fork(new URL('./lib/ort-memory-child.js', import.meta.url), [model.path, String(threads), 'x', model.shape.join(',')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m: { bare: Reading; imported: Reading; loaded: Reading }) => resolve({ ortBare: m.bare, ortImported: m.imported, ortLoaded: m.loaded }));
+    child.once('exit', (code) => reject(new Error(`onnxruntime child exited with ${code} before reporting`)));
+    child.once('error', reject);
+  });
+}
+
+/** RSS of another process once it moves less than 0.25 MiB over 500 ms (at most 8 s). */
+async function settledRss(pid: number, maxMs = 8000): Promise<Reading> {
+  const started = Date.now();
+  let last = await residentMiB(pid);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = await residentMiB(pid);
+    if (Math.abs(now.rss - last.rss) < 0.25 || Date.now() - started > maxMs) return now;
+    last = now;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
