@@ -39,7 +39,7 @@ async function main(): Promise<void> {
 
   console.log('# health-under-load: /v2/health/live latency while inference keeps the cores busy');
   console.log(describeMachine());
-  console.log(`probes every ${intervalMs} ms (sequential, own worker thread); ${flags.rounds} rounds of ${(phaseMs / 1000).toFixed(1)} s per phase; server: 1 instance, default intra-op threads`);
+  console.log(`probes every ${intervalMs} ms (sequential, own worker thread); ${flags.rounds} rounds of ${(phaseMs / 1000).toFixed(1)} s per phase; server: default instances and intra-op threads (2 × 1 on 2 cores)`);
 
   const server = await startBenchServer();
   try {

@@ -7,10 +7,12 @@
  *    from the same bytes with the same thread settings and runs it once; its VmRSS after that minus its VmRSS right
  *    after the import (like for like: the library is in both baselines). The VmRSS of the bare node before the
  *    import is read too, so the library's own share and a whole tessera worker can be put beside it.
- * Every process waits until its RSS is stable (< 0.25 MiB over 500 ms) before a reading; nothing forces a GC.
+ * A second reading after `--runs` runs in all (default 10, fresh input each) shows the steady state beside the goal's
+ * one-run figure. Every process waits until its RSS is stable (< 0.25 MiB over 500 ms) before a reading; nothing forces a GC.
  * Rounds are independent (fresh processes each); figures are medians (range). Goal: tessera / onnxruntime ≤ 1.3×.
  *
  *   node dist/bench/memory-per-model.js [--rounds 3] [--models det,rec] [--threads <cores>] [--det-size 640] [--rec-width 320]
+ *                                       [--runs 10]
  */
 import { fork } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -27,16 +29,22 @@ interface ModelCase { name: string; path: string; shape: number[] }
 interface Round {
   idleWorker: Reading;
   loadedWorker: Reading;
+  /** The tessera worker after `runs` runs in all. */
+  workerAfterRuns: Reading;
   ortBare: Reading;
   ortImported: Reading;
   ortLoaded: Reading;
+  ortAfterRuns: Reading;
 }
+type TesseraReadings = Pick<Round, 'idleWorker' | 'loadedWorker' | 'workerAfterRuns'>;
+type OrtReadings = Pick<Round, 'ortBare' | 'ortImported' | 'ortLoaded' | 'ortAfterRuns'>;
 
 async function main(): Promise<void> {
   const flags = parseBenchFlags();
   const threads = Math.round(flagNumber(flags, 'threads', availableParallelism()));
   const detSize = Math.round(flagNumber(flags, 'det-size', 640));
   const recWidth = Math.round(flagNumber(flags, 'rec-width', 320));
+  const runs = Math.round(flagNumber(flags, 'runs', 10));
   const cases: Record<string, ModelCase> = {
     det: { name: 'det (PP-OCRv4 detection, 4.7 MB)', path: BUNDLED_MODELS.detection, shape: [1, 3, detSize, detSize] },
     rec: { name: 'rec (PP-OCRv4 recognition, 10.8 MB)', path: BUNDLED_MODELS.recognition, shape: [1, 3, 48, recWidth] },
@@ -59,14 +67,15 @@ async function main(): Promise<void> {
     for (let round = 0; round < flags.rounds; round++) {
       // Alternate which side goes first, so neither always meets a warmer page cache.
       const ortFirst = round % 2 === 1;
-      const ortSide = (): Promise<Pick<Round, 'ortBare' | 'ortImported' | 'ortLoaded'>> => ortChild(model, threads);
+      const ortSide = (): Promise<OrtReadings> => ortChild(model, threads, runs);
       const a = ortFirst ? await ortSide() : undefined;
-      const tessera = await tesseraSide(bytes, model, threads);
+      const tessera = await tesseraSide(bytes, model, threads, runs);
       const b = ortFirst ? a! : await ortSide();
       const result: Round = { ...tessera, ...b };
       rounds.push(result);
       console.log(`${model.name.split(' ')[0]} round ${round + 1}: tessera worker idle ${result.idleWorker.rss.toFixed(1)} → loaded ${result.loadedWorker.rss.toFixed(1)} MiB; `
-        + `bare node ${result.ortBare.rss.toFixed(1)} → +onnxruntime ${result.ortImported.rss.toFixed(1)} → +session ${result.ortLoaded.rss.toFixed(1)} MiB`);
+        + `bare node ${result.ortBare.rss.toFixed(1)} → +onnxruntime ${result.ortImported.rss.toFixed(1)} → +session ${result.ortLoaded.rss.toFixed(1)} MiB; `
+        + `after ${runs} runs: tessera ${result.workerAfterRuns.rss.toFixed(1)}, onnxruntime ${result.ortAfterRuns.rss.toFixed(1)} MiB`);
     }
     const tesseraDelta = rounds.map((r) => r.loadedWorker.rss - r.idleWorker.rss);
     const ortDelta = rounds.map((r) => r.ortLoaded.rss - r.ortImported.rss);
@@ -74,6 +83,7 @@ async function main(): Promise<void> {
     const ratio = spread(tesseraDelta.map((v, i) => v / ortDelta[i]));
     const anonRatio = spread(rounds.map((r) => (r.loadedWorker.anon - r.idleWorker.anon) / (r.ortLoaded.anon - r.ortImported.anon)));
     const wholeWorker = rounds.map((r) => r.loadedWorker.rss - r.ortBare.rss);
+    const steady = spread(rounds.map((r) => (r.workerAfterRuns.rss - r.idleWorker.rss) / (r.ortAfterRuns.rss - r.ortImported.rss)));
     rows.push([
       model.name.split(' ')[0],
       formatSpread(spread(tesseraDelta), 1),
@@ -84,38 +94,42 @@ async function main(): Promise<void> {
       formatSpread(spread(rounds.map((r) => r.idleWorker.rss)), 1),
       formatSpread(spread(rounds.map((r) => r.loadedWorker.rss)), 1),
       formatSpread(spread(wholeWorker.map((v, i) => v / ortWithLibrary[i])), 2, '×'),
+      `${formatSpread(spread(rounds.map((r) => r.workerAfterRuns.rss - r.idleWorker.rss)), 1)} / ${formatSpread(spread(rounds.map((r) => r.ortAfterRuns.rss - r.ortImported.rss)), 1)} = ${formatSpread(steady, 2, '×')}`,
     ]);
     goals.push({ goal: `memory per loaded model, ${model.name.split(' ')[0]}: tessera worker Δ / onnxruntime session Δ (VmRSS)`, target: '≤ 1.3×', measured: formatSpread(ratio, 2, '×'), met: ratio.median <= 1.3 });
   }
   console.log('');
-  console.log(table(['model', 'tessera: loaded − idle worker MiB', 'onnxruntime: session + run MiB (after import)', 'ratio', 'ratio, anonymous RSS only', 'onnxruntime incl. library (− bare node) MiB', 'idle worker MiB', 'loaded worker MiB', 'whole worker − bare node vs onnxruntime incl. library'], rows));
+  console.log(table(['model', 'tessera: loaded − idle worker MiB', 'onnxruntime: session + run MiB (after import)', 'ratio', 'ratio, anonymous RSS only', 'onnxruntime incl. library (− bare node) MiB', 'idle worker MiB', 'loaded worker MiB', 'whole worker − bare node vs onnxruntime incl. library', `after ${runs} runs: tessera Δ / onnxruntime Δ MiB`], rows));
   console.log('(RSS counts the shared onnxruntime library pages in every process that maps them; "anonymous" leaves file-backed pages out. '
     + 'A loaded version costs its whole worker process(es): with the default 2 instances, twice the "loaded worker" figure.)');
   finish(flags, { bench: 'memory-per-model', goals });
 }
 
 /** An idle worker and a ModelRuntime-loaded one (1 instance) side by side; their RSS once both are stable. */
-async function tesseraSide(bytes: Uint8Array, model: ModelCase, threads: number): Promise<Pick<Round, 'idleWorker' | 'loadedWorker'>> {
+async function tesseraSide(bytes: Uint8Array, model: ModelCase, threads: number, runs: number): Promise<TesseraReadings> {
   const idle = new WorkerProcess({ settings: { intraOpThreads: threads }, runTimeoutMs: 60_000 });
   const runtime = new ModelRuntime(silentLogger);
   try {
     await runtime.load('m', async () => bytes, { instances: 1, intraOpThreads: threads, timeoutMs: 60_000, maxQueue: 16, pipelineDepth: 2 });
     const data = pseudoRandomFloats(model.shape.reduce((a, b) => a * b, 1));
-    await runtime.infer('m', { inputs: [{ name: 'x', datatype: 'FP32', shape: model.shape, data }], outputs: [] });
+    const runOnce = (): Promise<unknown> => runtime.infer('m', { inputs: [{ name: 'x', datatype: 'FP32', shape: model.shape, data }], outputs: [] });
+    await runOnce();
     const pid = runtime.status('m')?.workerPids[0];
     if (pid === undefined || idle.pid === undefined) throw new Error('no worker pid');
     const [idleWorker, loadedWorker] = await Promise.all([settledRss(idle.pid), settledRss(pid)]);
-    return { idleWorker, loadedWorker };
+    for (let i = 1; i < runs; i++) await runOnce();
+    const workerAfterRuns = await settledRss(pid);
+    return { idleWorker, loadedWorker, workerAfterRuns };
   } finally {
     await runtime.close();
     await idle.stop();
   }
 }
 
-function ortChild(model: ModelCase, threads: number): Promise<Pick<Round, 'ortBare' | 'ortImported' | 'ortLoaded'>> {
-  const child = fork(new URL('./lib/ort-memory-child.js', import.meta.url), [model.path, String(threads), 'x', model.shape.join(',')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function ortChild(model: ModelCase, threads: number, runs: number): Promise<OrtReadings> {
+  const child = fork(new URL('./lib/ort-memory-child.js', import.meta.url), [model.path, String(threads), 'x', model.shape.join(','), String(runs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
-    child.once('message', (m: { bare: Reading; imported: Reading; loaded: Reading }) => resolve({ ortBare: m.bare, ortImported: m.imported, ortLoaded: m.loaded }));
+    child.once('message', (m: { bare: Reading; imported: Reading; loaded: Reading; afterRuns: Reading }) => resolve({ ortBare: m.bare, ortImported: m.imported, ortLoaded: m.loaded, ortAfterRuns: m.afterRuns }));
     child.once('exit', (code) => reject(new Error(`onnxruntime child exited with ${code} before reporting`)));
     child.once('error', reject);
   });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine, metText, parseBenchFlags, table, type BenchSummary } from './lib/common.js';
 
-const BENCHES = ['heavy-throughput', 'health-under-load', 'binary-vs-json', 'ipc-cost', 'image-throughput'];
+const BENCHES = ['heavy-throughput', 'health-under-load', 'binary-vs-json', 'ipc-cost', 'image-throughput', 'tiny-batching', 'memory-per-model'];
 
 async function main(): Promise<void> {
   const flags = parseBenchFlags();

@@ -10,7 +10,7 @@
  * execution (the server's own mean from batch_stats in /v2/models/{m}/versions/1/stats).
  *
  *   node dist/bench/tiny-batching.js [--rounds 3] [--scale 1] [--seconds 5] [--concurrency 32] [--max-batch 32]
- *                                    [--delay-us 1000] [--instances 2] [--threads 1] [--mlp 4,8,3]
+ *                                    [--delay-us 2000] [--instances 2] [--threads 1] [--mlp 4,8,3]
  */
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -43,8 +43,11 @@ interface PhaseResult {
   p50Ms: number;
   p99Ms: number;
   server?: ServerSide;
-  /** CPU time per request, µs: the server's main process, its model workers, this process (load generator). */
-  cpuUs: { server: number; workers: number; client: number };
+  /**
+   * CPU time per request, µs: the server process (all threads), its main thread alone (the event loop), its model
+   * workers, and this process (the load generator).
+   */
+  cpuUs: { server: number; serverMain: number; workers: number; client: number };
   machineBusy: number;
 }
 
@@ -54,7 +57,7 @@ async function main(): Promise<void> {
   const warmupMs = 1000;
   const concurrency = Math.round(flagNumber(flags, 'concurrency', 32));
   const maxBatch = Math.round(flagNumber(flags, 'max-batch', 32));
-  const delayUs = Math.round(flagNumber(flags, 'delay-us', 1000));
+  const delayUs = Math.round(flagNumber(flags, 'delay-us', 2000));
   const instances = Math.round(flagNumber(flags, 'instances', 2));
   const threads = Math.round(flagNumber(flags, 'threads', 1));
   const [inputSize, hidden, outputSize] = (flags.raw.get('mlp') ?? '4,8,3').split(',').map(Number);
@@ -117,7 +120,7 @@ async function main(): Promise<void> {
     const ratio = (a: ArmName, b: ArmName): number[] => rate(a).map((v, i) => v / rate(b)[i]);
     const naiveRates = rate('C naive inline');
     console.log('');
-    console.log(table(['arm', 'requests/s', 'vs C (same round)', 'p50 ms', 'p99 ms', 'server queue ms/request', 'compute ms/execution', 'rows/execution', 'CPU µs/request: server main / workers / load gen', 'machine busy', 'errors'],
+    console.log(table(['arm', 'requests/s', 'vs C (same round)', 'p50 ms', 'p99 ms', 'server queue ms/request', 'compute ms/execution', 'rows/execution', 'CPU µs/request: server (its event-loop thread) / workers / load gen', 'machine busy', 'errors'],
       names.map((name) => {
         const list = results.get(name)!;
         const server = list.map((r) => r.server).filter((s): s is ServerSide => s !== undefined);
@@ -131,12 +134,12 @@ async function main(): Promise<void> {
           server.length > 0 ? ms(median(server.map((s) => s.queueMs)), 3) : '—',
           server.length > 0 ? ms(median(server.map((s) => s.computePerExecMs)), 3) : '—',
           server.length > 0 ? median(server.map((s) => s.batchSize)).toFixed(1) : '1',
-          `${cpu((r) => r.cpuUs.server)} / ${name === 'C naive inline' ? '—' : cpu((r) => r.cpuUs.workers)} / ${cpu((r) => r.cpuUs.client)}`,
+          `${cpu((r) => r.cpuUs.server)} (${cpu((r) => r.cpuUs.serverMain)}) / ${name === 'C naive inline' ? '—' : cpu((r) => r.cpuUs.workers)} / ${cpu((r) => r.cpuUs.client)}`,
           `${(median(list.map((r) => r.machineBusy)) * 100).toFixed(0)} %`,
           list.reduce((n, r) => n + r.load.errors, 0),
         ];
       })));
-    console.log('(p99: median (range) of per-round p99. Server-side figures from the stats deltas of each phase. CPU: from /proc over the measured window, per completed request; for C "server main" is the whole naive process.)');
+    console.log('(p99: median (range) of per-round p99. Server-side figures from the stats deltas of each phase. CPU: from /proc over the measured window, per completed request; C has no workers: inference runs on its event-loop thread.)');
     for (const list of results.values()) {
       const error = list.map((r) => r.load.firstError).find((e) => e !== undefined);
       if (error !== undefined) console.log(`first error: ${error}`);
@@ -153,7 +156,9 @@ async function main(): Promise<void> {
     const holds = p99 <= bound;
     const little = (concurrency / median(rate('A batching'))) * 1000;
     console.log(`A: p99 ${ms(p99, 3)} ms vs max queue delay ${ms(delayUs / 1000, 3)} ms + 2 × compute ${ms(compute, 3)} ms = ${ms(bound, 3)} ms → ${holds ? 'holds' : 'does not hold'}`);
-    console.log(`   (a closed loop of ${concurrency} keeps ${concurrency} requests in the system: mean latency = ${concurrency} / throughput = ${ms(little, 2)} ms whatever the batcher does; the server's own mean queue wait was ${ms(median(a.map((r) => r.server!.queueMs)), 3)} ms)`);
+    const queueMs = median(a.map((r) => r.server!.queueMs));
+    console.log(`   a closed loop of ${concurrency} keeps ${concurrency} requests in the system, so mean latency = ${concurrency} / throughput = ${ms(little, 2)} ms whatever the batcher does;`);
+    console.log(`   inside the batcher (server statistics, means): queue ${ms(queueMs, 3)} ms + compute ${ms(compute, 3)} ms = ${ms(queueMs + compute, 3)} ms ${queueMs + compute <= bound ? '≤' : '>'} ${ms(bound, 3)} ms; the rest of the latency is spent before the batcher (HTTP, the event loop, the load generator).`);
 
     const goals: GoalResult[] = [
       { goal: `tiny MLP c=${concurrency}: tessera batching / naive inline Fastify throughput (A/C)`, target: '≥ 3×', measured: formatSpread(ac, 2, '×'), met: ac.median >= 3 },
@@ -177,10 +182,11 @@ async function phase(target: HttpTarget, concurrency: number, warmupMs: number, 
   const loading = runHttpTask({ kind: 'closed-loop', target, options: { concurrency, warmupMs, durationMs: phaseMs } });
   await new Promise((resolve) => setTimeout(resolve, warmupMs));
   const workers = await childPidsOf(serverPid);
-  const snapshot = async (): Promise<{ stats?: ModelStatistics; server: number; workers: number; client: number; machine: ReturnType<typeof cpuSample> }> => ({
+  const snapshot = async (): Promise<{ stats?: ModelStatistics; server: number; serverMain: number; workers: number; client: number; machine: ReturnType<typeof cpuSample> }> => ({
     stats: stats === undefined ? undefined : (await stats.server.client.modelStats(stats.model))[0],
     server: await cpuMsOf(serverPid),
-    workers: (await Promise.all(workers.map(cpuMsOf))).reduce((s, v) => s + v, 0),
+    serverMain: await cpuMsOf(serverPid, serverPid),
+    workers: (await Promise.all(workers.map((pid) => cpuMsOf(pid)))).reduce((s, v) => s + v, 0),
     client: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
     machine: cpuSample(),
   });
@@ -202,6 +208,7 @@ async function phase(target: HttpTarget, concurrency: number, warmupMs: number, 
     ...(before.stats && after.stats ? { server: serverSide(before.stats, after.stats) } : {}),
     cpuUs: {
       server: perRequest(before.server, after.server),
+      serverMain: perRequest(before.serverMain, after.serverMain),
       workers: perRequest(before.workers, after.workers),
       client: perRequest(before.client, after.client),
     },

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
-  CSV_COLUMNS, arrivalGaps, benchInputs, candidateRuntime, parseDuration, parseShapeFlag, percentile, recommend,
+  CSV_COLUMNS, arrivalGaps, benchInputs, candidateRuntime, medianLevel, parseDuration, parseShapeFlag, percentile, recommend,
   resolveShapes, runClosedLoop, runOpenLoop, statsDelta, summarizeLatencies, sweepCandidates,
   type BenchClock, type BenchReport, type LevelReport, type SweepResult,
 } from '../src/cli/bench/index.js';
@@ -288,15 +288,18 @@ describe('bench inputs, flags and sweep planning', () => {
       throughput, errorCount, interrupted: false, latencyMs: { count: 10, mean: 1, p50: 1, p90: 1, p99, max: p99 },
     }) as LevelReport;
     const results: SweepResult[] = [
-      { candidate: { instances: 1 }, runtime: {}, level: level(100, 2), error: null },
-      { candidate: { instances: 2 }, runtime: {}, level: level(300, 9), error: null },
-      { candidate: { instances: 1 }, runtime: {}, level: level(500, 1, 3), error: null },
-      { candidate: { instances: 2 }, runtime: {}, level: null, error: 'refused' },
-      { candidate: { instances: 1 }, runtime: {}, level: level(200, 4), error: null },
+      { candidate: { instances: 1 }, runtime: {}, level: level(100, 2), roundThroughputs: [100], error: null },
+      { candidate: { instances: 2 }, runtime: {}, level: level(300, 9), roundThroughputs: [300], error: null },
+      { candidate: { instances: 1 }, runtime: {}, level: level(500, 1, 3), roundThroughputs: [500], error: null },
+      { candidate: { instances: 2 }, runtime: {}, level: null, roundThroughputs: [], error: 'refused' },
+      { candidate: { instances: 1 }, runtime: {}, level: level(200, 4), roundThroughputs: [200], error: null },
     ];
     assert.equal(recommend(results, undefined), 1);
     assert.equal(recommend(results, 5), 4);
     assert.equal(recommend(results, 0.5), null);
+    assert.equal(medianLevel([level(5, 1), level(9, 1), level(1, 1)])?.throughput, 5);
+    assert.equal(medianLevel([level(5, 1), level(9, 1)])?.throughput, 5);
+    assert.equal(medianLevel([]), null);
   });
 });
 
@@ -415,11 +418,12 @@ describe('tessera bench against a real server', () => {
     assert.match(text.stdout, /restored the original runtime settings/);
     assert.deepEqual((await server.client.getModel('mlp')).runtime, original);
 
-    const json = await cli([...sweep, '--json']);
+    const json = await cli([...sweep, '--sweep-rounds', '2', '--json']);
     assert.equal(json.code, 0, json.stderr);
     const report = JSON.parse(json.stdout) as BenchReport;
     assert.ok(report.sweep);
     assert.equal(report.sweep.results.length, 2);
+    assert.equal(report.sweep.rounds, 2);
     assert.deepEqual(report.sweep.results.map((result) => result.runtime), [
       { instances: 1, timeoutMs: 30_000 },
       { instances: 1, timeoutMs: 30_000, batching: { maxBatchSize: 4, maxQueueDelayUs: 500 } },
@@ -428,6 +432,8 @@ describe('tessera bench against a real server', () => {
       assert.equal(result.error, null);
       assert.ok(result.level);
       checkLevel(result.level);
+      assert.equal(result.roundThroughputs.length, 2, 'two interleaved rounds');
+      assert.ok(result.roundThroughputs.includes(result.level.throughput), 'the median round is one of them');
     }
     assert.equal(report.sweep.results[0].level?.server?.batchSize, 1, 'batching off: one request per execution');
     assert.ok(report.sweep.recommended === 0 || report.sweep.recommended === 1);
@@ -458,6 +464,7 @@ describe('tessera bench against a real server', () => {
       ['bench', 'mlp', '--protocol', 'grpc'],
       ['bench', 'mlp', '--sweep', '--rate', '10'],
       ['bench', 'mlp', '--sweep-batch', '8'],
+      ['bench', 'mlp', '--sweep', '--sweep-rounds', '1,2'],
       ['bench', 'mlp', '--json', '--csv', '-'],
       ['bench', 'mlp', '--shape', 'input=1,5', '--duration', '0.1s'],
     ]) {
@@ -487,7 +494,8 @@ describe('tessera bench against a real server', () => {
       });
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    await started;
+    const early = await Promise.race([started.then(() => false), exited.then(() => true)]);
+    assert.equal(early, false, `the command ended before printing ${JSON.stringify(marker)}: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, afterMs));
     await whileRunning();
     child.kill('SIGINT');
@@ -499,7 +507,7 @@ describe('tessera bench against a real server', () => {
     let during: unknown;
     const { code, stdout, stderr } = await interrupted(
       ['bench', 'mlp', '--sweep', '--sweep-instances', '2', '--sweep-batch', 'off,4', '--concurrency', '2', '--warmup', '0.1s', '--duration', '60s'],
-      'candidate 1/2', 1500, async () => { during = (await server.client.getModel('mlp')).runtime; },
+      'candidate 1/3', 1500, async () => { during = (await server.client.getModel('mlp')).runtime; },
     );
     assert.equal(code, 130, stderr());
     assert.deepEqual(during, { ...original, instances: 2 }, 'the candidate was applied while it ran');

@@ -2,8 +2,8 @@
  * Far end of memory-per-model: a bare Node process that measures its own resident memory (VmRSS and RssAnon from
  * /proc/self/status) three times: bare (nothing imported but node: modules), after `import('onnxruntime-node')`, and
  * after creating an InferenceSession from the model's bytes (same thread settings as tessera's worker) and running it
- * once. Forked with an IPC channel: `ort-memory-child.js <model.onnx> <intra-op threads> <input name> <dims,…>`;
- * posts the three readings and exits. Imports nothing else statically, so "bare" is a bare node.
+ * once — and a fourth after `runs` runs in all. Forked with an IPC channel:
+ * `ort-memory-child.js <model.onnx> <intra-op threads> <input name> <dims,…> <runs>`; posts the readings and exits. Imports nothing else statically, so "bare" is a bare node.
  */
 import { readFileSync } from 'node:fs';
 
@@ -27,7 +27,7 @@ async function settled(maxMs = 5000): Promise<Reading> {
   }
 }
 
-const [modelPath, threadsArg, inputName, dimsArg] = process.argv.slice(2);
+const [modelPath, threadsArg, inputName, dimsArg, runsArg] = process.argv.slice(2);
 const bare = await settled();
 const ort = await import('onnxruntime-node');
 const imported = await settled();
@@ -36,10 +36,16 @@ const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(mo
 });
 const dims = dimsArg.split(',').map(Number);
 const count = dims.reduce((a, b) => a * b, 1);
-const data = new Float32Array(count);
-for (let i = 0; i < count; i++) data[i] = ((i * 7919) % 1000) / 1000;
-await session.run({ [inputName]: new ort.Tensor('float32', data, dims) });
+/** A fresh input per run, as a server gets a fresh request body each time; nothing of it is kept between runs. */
+const runOnce = async (): Promise<unknown> => {
+  const data = new Float32Array(count);
+  for (let i = 0; i < count; i++) data[i] = ((i * 7919) % 1000) / 1000;
+  return session.run({ [inputName]: new ort.Tensor('float32', data, dims) });
+};
+await runOnce();
 const loaded = await settled();
-process.send?.({ bare, imported, loaded }, () => {
+for (let i = 1; i < Number(runsArg ?? 1); i++) await runOnce();
+const afterRuns = await settled();
+process.send?.({ bare, imported, loaded, afterRuns }, () => {
   void session.release().finally(() => process.exit(0));
 });

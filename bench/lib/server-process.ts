@@ -71,9 +71,12 @@ export async function childPidsOf(pid: number): Promise<number[]> {
   return [...new Set(pids)];
 }
 
-/** user + system CPU time of one process (all its threads) in ms, from /proc/<pid>/stat; 0 when it is gone. */
-export async function cpuMsOf(pid: number): Promise<number> {
-  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+/**
+ * user + system CPU time in ms from /proc/<pid>/stat: of the whole process (all its threads), or with `tid` of that
+ * one thread (`tid === pid` is the main thread, where Node's event loop runs); 0 when it is gone.
+ */
+export async function cpuMsOf(pid: number, tid?: number): Promise<number> {
+  const text = await readFile(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   // After "pid (comm) ", field 3 (state) is index 0: utime is field 14 → index 11, stime field 15 → index 12.
   const ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0);

@@ -47,6 +47,8 @@ the original settings — also after an error or Ctrl-C.
   --sweep-instances 1,2        worker processes (default 1,2)
   --sweep-batch off,8,32       max batch sizes; off = no dynamic batching (default off,8,32)
   --sweep-delay-us 200,1000    max queue delays of the batching candidates, µs (default 200,1000)
+  --sweep-rounds 1             run the grid this many times, interleaved (A B C A B C …), and judge each candidate
+                               by its median round: use 3 on a shared or noisy machine
   --p99-budget-ms 5            only recommend candidates with a p99 at most this
 --sweep needs a key with the models:write scope (it changes and reloads the model); the other modes need infer
 (and models:read for the server's split).
@@ -68,10 +70,17 @@ export const benchCommand: CommandGroup = {
   async run(context, positionals, args) {
     const [model] = expectPositionals(positionals, ['model'], USAGE_LINE);
     const options = benchOptions(args, context.json);
-    if (options.csv !== undefined && options.csv !== '-') writeCsvFile(options.csv, '');
+    if (options.csv !== undefined && options.csv !== '-') writeCsvFile(options.csv, '', 'a'); // fail before measuring, clobber nothing yet
     const interrupt = listenForInterrupt(context, options.sweep !== undefined);
     try {
-      const report = await bench(context, model, options, interrupt.signal);
+      let report: BenchReport;
+      try {
+        report = await bench(context, model, options, interrupt.signal);
+      } catch (error) {
+        if (!interrupt.signal.aborted) throw error;
+        context.note('interrupted before anything was measured');
+        return 130;
+      }
       writeReport(context, report, options);
       if (report.sweep !== null && !report.sweep.restored) return 1;
       return report.interrupted ? 130 : 0;
@@ -102,7 +111,6 @@ async function bench(context: CliContext, model: string, options: BenchOptions, 
   };
   if (options.sweep) {
     report.sweep = await runSweep({ client, model, target, note }, options.sweep, options.concurrency[0], timing, signal);
-    report.levels = report.sweep.results.flatMap((result) => (result.level === null ? [] : [result.level]));
   } else {
     for (const spec of levelSpecs(options)) {
       if (signal.aborted) break;
@@ -130,9 +138,9 @@ function writeReport(context: CliContext, report: BenchReport, options: BenchOpt
 }
 
 /** Writes (or, before the run, creates) the --csv file; a failure is an error with the file system's code. */
-function writeCsvFile(path: string, text: string): void {
+function writeCsvFile(path: string, text: string, flag: 'w' | 'a' = 'w'): void {
   try {
-    writeFileSync(path, text);
+    writeFileSync(path, text, { flag });
   } catch (error) {
     throw Object.assign(new Error(`cannot write the --csv file ${path}: ${(error as Error).message}`), { code: (error as { code?: unknown }).code });
   }

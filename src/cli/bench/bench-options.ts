@@ -8,7 +8,7 @@ export const BENCH_FLAGS: FlagSpec = {
   version: 'string', shape: 'string', data: 'string', seed: 'string', protocol: 'string', transport: 'string',
   concurrency: 'string', rate: 'string', arrivals: 'string', 'max-inflight': 'string', warmup: 'string', duration: 'string',
   csv: 'string', sweep: 'boolean', 'sweep-instances': 'string', 'sweep-batch': 'string', 'sweep-delay-us': 'string',
-  'p99-budget-ms': 'string',
+  'sweep-rounds': 'string', 'p99-budget-ms': 'string',
 };
 
 /** One sweep grid: every instances × (batching off, or each max batch size × each delay). */
@@ -17,6 +17,8 @@ export interface SweepGrid {
   /** Max batch sizes; 0 stands for batching off. */
   batchSizes: number[];
   delaysUs: number[];
+  /** Times the whole grid runs, interleaved (default 1); each candidate is judged by its median round. */
+  rounds?: number;
   p99BudgetMs?: number;
 }
 
@@ -78,7 +80,7 @@ export function benchOptions(args: ParsedArgs, json: boolean): BenchOptions {
   };
   if (sweep) options.sweep = sweepGrid(args);
   else {
-    for (const flag of ['sweep-instances', 'sweep-batch', 'sweep-delay-us', 'p99-budget-ms']) {
+    for (const flag of ['sweep-instances', 'sweep-batch', 'sweep-delay-us', 'sweep-rounds', 'p99-budget-ms']) {
       if (stringFlag(args, flag) !== undefined) throw new UsageError(`--${flag} belongs to --sweep`);
     }
   }
@@ -96,6 +98,7 @@ function sweepGrid(args: ParsedArgs): SweepGrid {
     instances: positiveIntegers(stringFlag(args, 'sweep-instances') ?? '1,2', 'sweep-instances'),
     batchSizes: [...new Set(batchSizes)],
     delaysUs: nonNegativeIntegers(stringFlag(args, 'sweep-delay-us') ?? '200,1000', 'sweep-delay-us'),
+    rounds: positiveIntegers(stringFlag(args, 'sweep-rounds') ?? '1', 'sweep-rounds', true)[0],
   };
   if (budget !== undefined) grid.p99BudgetMs = positiveNumbers(budget, 'p99-budget-ms', true)[0];
   return grid;

@@ -18,6 +18,7 @@ export interface BenchReport {
   requestBytes: number;
   warmupMs: number;
   durationMs: number;
+  /** The levels of a closed- or open-loop run (empty for --sweep: its levels are in `sweep.results`). */
   levels: LevelReport[];
   sweep: SweepReport | null;
   interrupted: boolean;
@@ -65,7 +66,7 @@ function csvRow(level: LevelReport, settings: string[]): string[] {
 /** The human report: a header line, the levels table, the error codes, and the sweep's table and recommendation. */
 export function benchTable(report: BenchReport): string {
   const lines = [headerLine(report)];
-  const levels = report.sweep ? [] : report.levels;
+  const levels = report.levels;
   if (levels.length > 0) lines.push('', levelsTable(report.mode, levels));
   for (const level of levels) {
     if (level.errorCount > 0) lines.push(`errors at ${levelName(level)}: ${errorCodes(level.errors, ', ')}`);
@@ -109,14 +110,15 @@ function sweepLines(sweep: SweepReport, model: string): string[] {
     const mark = index === sweep.recommended ? '*' : '';
     const batching = result.candidate.batching;
     const settings = [`${index + 1}${mark}`, String(result.candidate.instances), batching ? String(batching.maxBatchSize) : 'off', batching ? String(batching.maxQueueDelayUs ?? '') : '-'];
-    if (level === null) return [...settings, 'skipped', '', '', '', '', '', '', ''];
+    if (level === null) return [...settings, result.error === null ? 'not run' : 'skipped'];
+    const spread = result.roundThroughputs.length > 1 ? ` (${fixed(Math.min(...result.roundThroughputs), 0)}–${fixed(Math.max(...result.roundThroughputs), 0)})` : '';
     return [
-      ...settings, fixed(level.throughput, 1), fixedOrDash(level.latencyMs.p50, 2), fixedOrDash(level.latencyMs.p99, 2), fixedOrDash(level.latencyMs.max, 2),
+      ...settings, `${fixed(level.throughput, 1)}${spread}`, fixedOrDash(level.latencyMs.p50, 2), fixedOrDash(level.latencyMs.p99, 2), fixedOrDash(level.latencyMs.max, 2),
       String(level.errorCount), fixedOrDash(level.server?.queueMs ?? null, 3), fixedOrDash(level.server?.computeMs ?? null, 3), fixedOrDash(level.server?.batchSize ?? null, 2),
     ];
   });
   const lines = [
-    `sweep at concurrency ${sweep.concurrency}${sweep.p99BudgetMs === null ? '' : `, p99 budget ${sweep.p99BudgetMs} ms`}:`,
+    `sweep at concurrency ${sweep.concurrency}${sweep.p99BudgetMs === null ? '' : `, p99 budget ${sweep.p99BudgetMs} ms`}${sweep.rounds > 1 ? `, median of ${sweep.rounds} interleaved rounds (range in brackets)` : ''}:`,
     formatTable(['#', 'INSTANCES', 'MAX BATCH', 'DELAY US', 'ANSWERS/S', 'P50 MS', 'P99 MS', 'MAX MS', 'ERRORS', 'SRV QUEUE MS', 'SRV COMPUTE MS', 'SRV BATCH'], rows),
   ];
   for (const [index, result] of sweep.results.entries()) {
@@ -125,7 +127,10 @@ function sweepLines(sweep: SweepReport, model: string): string[] {
   }
   lines.push('');
   if (sweep.recommended === null) {
-    lines.push(`no recommendation: no candidate answered every request${sweep.p99BudgetMs === null ? '' : ` within a p99 of ${sweep.p99BudgetMs} ms`}`);
+    const why = sweep.interrupted && sweep.results.every((result) => result.level === null || result.level.interrupted)
+      ? 'the sweep was interrupted before a candidate finished'
+      : `no candidate answered every request${sweep.p99BudgetMs === null ? '' : ` within a p99 of ${sweep.p99BudgetMs} ms`}`;
+    lines.push(`no recommendation: ${why}`);
   } else {
     const best = sweep.results[sweep.recommended];
     const level = best.level as LevelReport;

@@ -15,6 +15,6 @@ export { LATE_AFTER_MS, runOpenLoop, type OpenLoopOptions, type OpenLoopRun } fr
 export { percentile, summarizeLatencies, type LatencySummary } from './percentiles.js';
 export { pickVersionStats, statsDelta, type ServerSplit } from './server-stats.js';
 export {
-  SWEEP_SCOPE_HINT, candidateRuntime, describeCandidate, recommend, runSweep, sweepCandidates,
+  SWEEP_SCOPE_HINT, candidateRuntime, describeCandidate, medianLevel, recommend, runSweep, sweepCandidates,
   type SweepCandidate, type SweepReport, type SweepResult,
 } from './sweep.js';

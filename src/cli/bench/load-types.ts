@@ -18,16 +18,19 @@ export type Send = (signal: AbortSignal) => Promise<SendOutcome>;
 /** Time in milliseconds (any origin) and a way to wait; real or fake. */
 export interface BenchClock {
   now(): number;
-  /** Resolves after `ms` (at once when `ms <= 0`), or early when `signal` aborts (it never rejects). */
+  /**
+   * Resolves after `ms`, or early when `signal` aborts (it never rejects). `ms <= 0` only lets pending I/O run
+   * (answers arriving) before resolving.
+   */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The wall clock: `performance.now()` and `setTimeout`. */
+/** The wall clock: `performance.now()`, `setTimeout`, and `setImmediate` for a zero sleep. */
 export const REAL_CLOCK: BenchClock = {
   now: () => performance.now(),
   sleep: (ms, signal) => new Promise<void>((resolve) => {
     if (ms <= 0 || signal?.aborted) {
-      resolve();
+      setImmediate(resolve);
       return;
     }
     const done = (): void => {

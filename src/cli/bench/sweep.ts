@@ -15,13 +15,18 @@ export interface SweepResult {
   candidate: SweepCandidate;
   /** The runtime settings sent for it. */
   runtime: ModelRuntimeSettings;
+  /** The round with the median throughput (the only one without --sweep-rounds); null when never measured. */
   level: LevelReport | null;
+  /** Answers/s of every round, in the order they ran. */
+  roundThroughputs: number[];
   /** Why the candidate was skipped (settings refused, model failed to load). */
   error: string | null;
 }
 
 export interface SweepReport {
   concurrency: number;
+  /** Times the whole grid ran, candidates interleaved (A B C A B C …). */
+  rounds: number;
   /** The model's runtime settings before the sweep (restored after it). */
   original: ModelRuntimeSettings;
   results: SweepResult[];
@@ -88,7 +93,7 @@ export function recommend(results: readonly SweepResult[], p99BudgetMs: number |
 }
 
 /**
- * Tries each candidate: writes its runtime settings (PATCH /api/models/{m}), unloads and loads the model so they
+ * Tries each candidate (`grid.rounds` times, interleaved, keeping the median round): writes its runtime settings (PATCH /api/models/{m}), unloads and loads the model so they
  * apply, and runs one closed-loop level at `concurrency`. Always writes the original settings back and reloads the
  * model, also after an error or Ctrl-C. A refused candidate (e.g. batching the server does not accept) is recorded
  * and skipped; a missing models:write scope stops the sweep with a hint.
@@ -98,33 +103,49 @@ export function recommend(results: readonly SweepResult[], p99BudgetMs: number |
  */
 export async function runSweep(deps: SweepDeps, grid: SweepGrid, concurrency: number, timing: LevelTiming, signal: AbortSignal): Promise<SweepReport> {
   const original = (await withScopeHint(() => deps.client.getModel(deps.model))).runtime ?? {};
+  const rounds = grid.rounds ?? 1;
   const report: SweepReport = {
-    concurrency, original, results: [], recommended: null, p99BudgetMs: grid.p99BudgetMs ?? null, restored: false, interrupted: false,
+    concurrency, rounds, original, results: [], recommended: null, p99BudgetMs: grid.p99BudgetMs ?? null, restored: false, interrupted: false,
   };
-  const candidates = sweepCandidates(grid);
+  report.results = sweepCandidates(grid).map((candidate) => ({
+    candidate, runtime: candidateRuntime(original, candidate), level: null, roundThroughputs: [], error: null,
+  }));
+  const levels = report.results.map((): LevelReport[] => []);
   const written = { any: false };
   try {
-    for (const [index, candidate] of candidates.entries()) {
-      if (signal.aborted) break;
-      const runtime = candidateRuntime(original, candidate);
-      deps.note(`candidate ${index + 1}/${candidates.length}: ${describeCandidate(candidate)}`);
-      const result: SweepResult = { candidate, runtime, level: null, error: null };
-      report.results.push(result);
-      try {
-        await withScopeHint(() => applyRuntime(deps.client, deps.model, runtime, written));
-        result.level = await runLevel(deps.target, { mode: 'closed', concurrency }, timing, signal);
-      } catch (error) {
-        if (isScopeError(error)) throw error;
-        result.error = isTesseraError(error) ? `${error.message} (${error.code})` : (error as Error).message;
-        deps.note(`  skipped: ${result.error}`);
+    for (let round = 1; round <= rounds && !signal.aborted; round++) {
+      for (const [index, result] of report.results.entries()) {
+        if (signal.aborted) break;
+        if (result.error !== null) continue;
+        deps.note(`${rounds > 1 ? `round ${round}/${rounds}, ` : ''}candidate ${index + 1}/${report.results.length}: ${describeCandidate(result.candidate)}`);
+        try {
+          await withScopeHint(() => applyRuntime(deps.client, deps.model, result.runtime, written));
+          const level = await runLevel(deps.target, { mode: 'closed', concurrency }, timing, signal);
+          if (!level.interrupted || levels[index].length === 0) levels[index].push(level);
+        } catch (error) {
+          if (isScopeError(error)) throw error;
+          result.error = isTesseraError(error) ? `${error.message} (${error.code})` : (error as Error).message;
+          deps.note(`  skipped: ${result.error}`);
+        }
       }
     }
   } finally {
     report.interrupted = signal.aborted;
     await restore(deps, original, written.any, report);
   }
+  report.results.forEach((result, index) => {
+    result.level = medianLevel(levels[index]);
+    result.roundThroughputs = levels[index].map((level) => level.throughput);
+  });
   report.recommended = recommend(report.results, grid.p99BudgetMs);
   return report;
+}
+
+/** The level with the median throughput (the lower middle one of an even count); null for none. */
+export function medianLevel(levels: readonly LevelReport[]): LevelReport | null {
+  if (levels.length === 0) return null;
+  const sorted = [...levels].sort((a, b) => a.throughput - b.throughput);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
 /** Writes the original settings back and reloads the model (nothing to do when no candidate was ever written). */
