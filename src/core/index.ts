@@ -8,3 +8,4 @@ export {
 } from '../protocol/index.js';
 export type { Datatype, TensorMetadata, Tensor, TensorData } from '../protocol/index.js';
 export * from './trace.js';
+export { seededRandom } from './seeded-random.js';

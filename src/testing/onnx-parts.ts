@@ -1,3 +1,4 @@
+import { seededRandom } from '../core/index.js';
 import {
   AttributeType, TensorDataType, encodeModel,
   type AttributeProto, type GraphProto, type Int64, type ModelProto, type NodeProto, type OperatorSetIdProto,
@@ -115,21 +116,6 @@ export function encodeGraphModel(parts: Parameters<typeof makeGraph>[0], options
   return encodeModel(makeModel(makeGraph(parts), options));
 }
 
-/**
- * A deterministic pseudo-random generator (mulberry32) returning floats in [0, 1).
- *
- * @example const random = seededRandom(1); random(); // 0.6270739405881613
- */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` float32-representable values uniform in [-scale, scale) from `random`. */
 export function randomWeights(random: () => number, count: number, scale = 1): Float32Array {
@@ -137,3 +123,5 @@ export function randomWeights(random: () => number, count: number, scale = 1): F
   for (let i = 0; i < count; i++) values[i] = (random() * 2 - 1) * scale;
   return values;
 }
+
+export { seededRandom };

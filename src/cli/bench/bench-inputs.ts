@@ -1,7 +1,7 @@
 import type { InferTensor, TensorMetadata } from '../../client/index.js';
 import { elementCount, type Datatype, type TensorData } from '../../protocol/index.js';
 import { UsageError } from '../parse-args.js';
-import { seededRandom } from './arrival-schedule.js';
+import { seededRandom } from '../../core/index.js';
 
 /** How input data is filled: seeded random values, or zeros. */
 export type DataKind = 'random' | 'zeros';

@@ -1,4 +1,4 @@
-import { countError, failureCode, REAL_CLOCK, type BenchClock, type LoadRun, type Send } from './load-types.js';
+import { countError, failureCode, REAL_CLOCK, RunStopper, type BenchClock, type LoadRun, type Send } from './load-types.js';
 
 export interface ClosedLoopOptions {
   /** Requests in flight at all times (≥ 1). */
@@ -23,15 +23,8 @@ export interface ClosedLoopOptions {
 export async function runClosedLoop(send: Send, options: ClosedLoopOptions): Promise<LoadRun> {
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new RangeError('concurrency must be a positive integer');
   const clock = options.clock ?? REAL_CLOCK;
-  const controller = new AbortController();
-  const outer = options.signal;
-  let stoppedAt: number | undefined;
-  const stop = (): void => {
-    stoppedAt ??= clock.now();
-    controller.abort();
-  };
-  if (outer?.aborted) stop();
-  else outer?.addEventListener('abort', stop, { once: true });
+  const stopper = new RunStopper(clock, options.signal);
+  const controller = stopper.controller;
 
   const from = clock.now() + options.warmupMs;
   const to = from + options.durationMs;
@@ -48,7 +41,7 @@ export async function runClosedLoop(send: Send, options: ClosedLoopOptions): Pro
         code = failureCode(error);
       }
       const done = clock.now();
-      if (done < from || done > to || (stoppedAt !== undefined && done > stoppedAt)) continue;
+      if (done < from || done > to || (stopper.stoppedAt !== undefined && done > stopper.stoppedAt)) continue;
       if (code !== undefined) countError(run.errors, code);
       else {
         run.completedInWindow++;
@@ -59,9 +52,9 @@ export async function runClosedLoop(send: Send, options: ClosedLoopOptions): Pro
   try {
     await Promise.all(Array.from({ length: options.concurrency }, lane));
   } finally {
-    outer?.removeEventListener('abort', stop);
+    stopper.detach();
   }
-  run.interrupted = stoppedAt !== undefined;
-  run.windowMs = Math.max(0, Math.min(to, stoppedAt ?? to) - from);
+  run.interrupted = stopper.stoppedAt !== undefined;
+  run.windowMs = Math.max(0, Math.min(to, stopper.stoppedAt ?? to) - from);
   return run;
 }

@@ -3,7 +3,7 @@
  * sender, exact percentiles, the server's statistics split, the runtime-settings sweep, the report formats).
  */
 export { benchCommand } from './bench-command.js';
-export { arrivalGaps, seededRandom, type Arrivals } from './arrival-schedule.js';
+export { arrivalGaps, type Arrivals } from './arrival-schedule.js';
 export { benchInputs, parseShapeFlag, resolveShapes, type DataKind } from './bench-inputs.js';
 export { BENCH_FLAGS, benchOptions, parseDuration, type BenchOptions, type SweepGrid } from './bench-options.js';
 export { CSV_COLUMNS, benchCsv, benchTable, type BenchReport } from './bench-report.js';

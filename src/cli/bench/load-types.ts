@@ -69,3 +69,27 @@ export function failureCode(error: unknown): string {
 export function countError(errors: Record<string, number>, code: string): void {
   errors[code] = (errors[code] ?? 0) + 1;
 }
+
+/** A run's own abort switch, tripped by the caller's signal (Ctrl-C) too; remembers when it was tripped. */
+export class RunStopper {
+  readonly controller = new AbortController();
+  stoppedAt: number | undefined;
+  private readonly stop = (): void => {
+    this.stoppedAt ??= this.clock.now();
+    this.controller.abort();
+  };
+
+  constructor(private readonly clock: BenchClock, private readonly outer: AbortSignal | undefined) {
+    if (outer?.aborted) this.stop();
+    else outer?.addEventListener('abort', this.stop, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Stops listening to the caller's signal (at the end of the run). */
+  detach(): void {
+    this.outer?.removeEventListener('abort', this.stop);
+  }
+}

@@ -1,5 +1,5 @@
 import { arrivalGaps, type Arrivals } from './arrival-schedule.js';
-import { countError, failureCode, REAL_CLOCK, type BenchClock, type LoadRun, type Send, type SendOutcome } from './load-types.js';
+import { countError, failureCode, REAL_CLOCK, RunStopper, type BenchClock, type LoadRun, type Send, type SendOutcome } from './load-types.js';
 
 /** A request sent this much after its scheduled time counts as late (about two timer ticks). */
 export const LATE_AFTER_MS = 2;
@@ -53,15 +53,8 @@ export async function runOpenLoop(send: Send, options: OpenLoopOptions): Promise
   if (!Number.isInteger(options.maxInflight) || options.maxInflight < 1) throw new RangeError('maxInflight must be a positive integer');
   const clock = options.clock ?? REAL_CLOCK;
   const gap = arrivalGaps(options.rate, options.arrivals ?? 'constant', options.seed ?? 1);
-  const controller = new AbortController();
-  const outer = options.signal;
-  let stoppedAt: number | undefined;
-  const stop = (): void => {
-    stoppedAt ??= clock.now();
-    controller.abort();
-  };
-  if (outer?.aborted) stop();
-  else outer?.addEventListener('abort', stop, { once: true });
+  const stopper = new RunStopper(clock, options.signal);
+  const controller = stopper.controller;
 
   const start = clock.now();
   const from = start + options.warmupMs;
@@ -90,7 +83,7 @@ export async function runOpenLoop(send: Send, options: OpenLoopOptions): Promise
     ).then((code) => {
       inflight--;
       const done = clock.now();
-      if (closed || code === null || (stoppedAt !== undefined && done > stoppedAt)) return;
+      if (closed || code === null || (stopper.stoppedAt !== undefined && done > stopper.stoppedAt)) return;
       if (code === undefined && done >= from && done <= to) run.completedInWindow++;
       if (!measured) return;
       if (code === undefined) run.latenciesMs.push(done - scheduledAt);
@@ -132,10 +125,10 @@ export async function runOpenLoop(send: Send, options: OpenLoopOptions): Promise
   } finally {
     closed = true;
     controller.abort();
-    outer?.removeEventListener('abort', stop);
+    stopper.detach();
   }
-  run.interrupted = stoppedAt !== undefined;
-  run.windowMs = Math.max(0, Math.min(to, stoppedAt ?? to) - from);
+  run.interrupted = stopper.stoppedAt !== undefined;
+  run.windowMs = Math.max(0, Math.min(to, stopper.stoppedAt ?? to) - from);
   run.achievedRate = run.windowMs > 0 ? (sentInWindow * 1000) / run.windowMs : 0;
   return run;
 }
