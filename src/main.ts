@@ -54,7 +54,9 @@ async function compose(config: Readonly<TesseraConfig>, dataDir: string, db: Sql
   const logger = pino as unknown as Logger;
   const otlp = config.otlpEndpoint === undefined ? undefined : new OtlpTracer({ endpoint: config.otlpEndpoint, serviceVersion: TESSERA_VERSION, logger });
   const tracer = otlp ?? NO_TRACING;
-  const runtime = new ModelRuntime(logger, tracer);
+  const runtime = new ModelRuntime(logger, {
+    tracer, memoryBudgetBytes: config.modelMemoryBytes, onEvict: () => metrics.evictions.inc(),
+  });
   const store = new CachingModelStore(new SqliteModelStore({ db }));
   const masterKey = await MasterKeyManager.open({ configuredKey: config.masterKey, keyFile: config.masterKeyFile });
   if (masterKey === undefined) {
@@ -69,7 +71,7 @@ async function compose(config: Readonly<TesseraConfig>, dataDir: string, db: Sql
   const tenants = new TenantStore(db, { onDelete: () => keyStore.invalidate() });
   const usage = new UsageMeter(db, { onFlushError: (error) => logger.error({ err: error }, 'usage-flush-failed') });
   const admin = await ensureAdminKey(db, dataDir, config.adminKey, keyStore);
-  const metrics = new ServerMetrics(() => runtime.loadedKeys().length, () => runtime.cpuUsage().inUse);
+  const metrics = new ServerMetrics(() => runtime.loadedKeys().length, () => runtime.cpuUsage().inUse, () => app.inference.loadedVersions());
   const app = createApp({
     store, artifacts, runtime, logger, tenants, keys: keyStore, usage, audit: new AuditLog(db), encryption: masterKey,
     options: { ...config, cores: availableParallelism() },
@@ -129,7 +131,9 @@ async function seedTextOrientation(app: TesseraApp, logger: Logger): Promise<voi
     labels: [...TEXT_ORIENTATION_LABELS], preprocess: { preset: 'paddle-cls' },
   });
   const version = await app.versions.push('default/text-orientation', (async function* () { yield bytes; })());
-  if (version.state === 'READY') app.aliases.set('default/text-orientation', 'production', { version: version.version });
+  if (version.state === 'READY') {
+    app.aliases.set('default/text-orientation', 'production', { version: version.version, reason: 'default model seeded on first start' }, { actor: 'system:seed' });
+  }
   logger.info({ model: 'text-orientation', version: version.version, state: version.state }, 'seeded-default-model');
 }
 

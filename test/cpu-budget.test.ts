@@ -33,7 +33,7 @@ describe('CpuBudget', () => {
 
 describe('two busy models on a shared budget', () => {
   it('never compute on more threads than cores, and both are served (no starvation, no deadlock)', async () => {
-    const runtime = new ModelRuntime(quiet, undefined, 1);
+    const runtime = new ModelRuntime(quiet, { cores: 1 });
     const settings = { instances: 2, intraOpThreads: 1, timeoutMs: 60_000, maxQueue: 100, pipelineDepth: 2 };
     const model = buildInputControlledSlowModel();
     await runtime.load('a', async () => model, settings);

@@ -27,6 +27,9 @@ const version = (state: NewVersion['state'] = 'READY', artifactId: string | null
   inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }],
 });
 
+/** The actor of the moves these tests make when the actor is not what they check. */
+const BY = { actor: 'test' };
+
 let dir: string;
 before(async () => { dir = await mkdtemp(join(tmpdir(), 'tessera-registry-')); });
 after(async () => { await rm(dir, { recursive: true, force: true }); });
@@ -44,6 +47,20 @@ describe('database', () => {
     assert.equal(db.prepare<{ synchronous: number }>('PRAGMA synchronous').get()?.synchronous, 2);
     assert.equal(db.prepare<{ foreign_keys: number }>('PRAGMA foreign_keys').get()?.foreign_keys, 1);
     assert.equal(db.prepare<{ timeout: number }>('PRAGMA busy_timeout').get()?.timeout, 5000);
+    db.close();
+  });
+
+  it('migration 4 attributes older alias moves to "unknown" and starts existing aliases at generation 1', () => {
+    const db = openDatabase(join(dir, 'migrate-4.db'));
+    runMigrations(db, REGISTRY_MIGRATIONS.filter((m) => m.version <= 3));
+    const at = '2024-01-01T00:00:00.000Z';
+    db.prepare(`INSERT INTO models (id, name, tenant, task, created_at, updated_at) VALUES (1, 'default/mlp', 'default', 't', ?, ?)`).run(at, at);
+    db.prepare(`INSERT INTO aliases (model_id, name, version, previous_json, updated_at) VALUES (1, 'prod', 2, '[1]', ?)`).run(at);
+    db.prepare(`INSERT INTO alias_history (model_id, alias, from_version, to_version, action, at) VALUES (1, 'prod', NULL, 1, 'set', ?), (1, 'prod', 1, 2, 'set', ?)`).run(at, at);
+    assert.deepEqual(runMigrations(db, REGISTRY_MIGRATIONS), [4]);
+    const store = new SqliteModelStore({ db });
+    assert.equal(store.getAlias('default/mlp', 'prod')?.generation, 1);
+    assert.deepEqual(store.aliasHistory('default/mlp', 'prod').map((m) => [m.actor, m.reason]), [['unknown', ''], ['unknown', '']]);
     db.close();
   });
 
@@ -143,25 +160,25 @@ for (const [label, makeStore] of STORES) describe(label, () => {
     store.createModel(model);
     for (let i = 0; i < 4; i++) store.createVersion('default/mlp', version());
     store.createVersion('default/mlp', version('VALIDATING'));
-    await rejectsWith(() => store.setAlias('default/mlp', 'prod', 9), 'VERSION_NOT_FOUND', /no version 9/);
-    await rejectsWith(() => store.setAlias('default/mlp', 'prod', 5), 'VERSION_NOT_READY', /VALIDATING/);
-    await rejectsWith(() => store.setAlias('default/mlp', '1abc', 1), 'INVALID_ALIAS_NAME');
-    store.setAlias('default/mlp', 'prod', 1);
-    store.setAlias('default/mlp', 'prod', 2);
-    assert.equal(store.setAlias('default/mlp', 'prod', 2).version, 2); // no-op: no history row, no push
-    store.setAlias('default/mlp', 'prod', 3);
-    store.setAlias('default/mlp', 'prod', 4); // stack [1, 2, 3]
+    await rejectsWith(() => store.setAlias('default/mlp', 'prod', 9, BY), 'VERSION_NOT_FOUND', /no version 9/);
+    await rejectsWith(() => store.setAlias('default/mlp', 'prod', 5, BY), 'VERSION_NOT_READY', /VALIDATING/);
+    await rejectsWith(() => store.setAlias('default/mlp', '1abc', 1, BY), 'INVALID_ALIAS_NAME');
+    store.setAlias('default/mlp', 'prod', 1, BY);
+    store.setAlias('default/mlp', 'prod', 2, BY);
+    assert.equal(store.setAlias('default/mlp', 'prod', 2, BY).version, 2); // no-op: no history row, no push
+    store.setAlias('default/mlp', 'prod', 3, BY);
+    store.setAlias('default/mlp', 'prod', 4, BY); // stack [1, 2, 3]
     assert.deepEqual(store.listAliases('default/mlp').map((a) => [a.name, a.version]), [['prod', 4]]);
     await rejectsWith(() => store.deleteVersion('default/mlp', 4), 'VERSION_IN_USE', /alias "prod"/);
     store.deleteVersion('default/mlp', 3);
-    assert.equal(store.rollbackAlias('default/mlp', 'prod').version, 2); // skips deleted 3
-    assert.equal(store.rollbackAlias('default/mlp', 'prod').version, 1);
-    await rejectsWith(() => store.rollbackAlias('default/mlp', 'prod'), 'NO_PREVIOUS_TARGET', /"prod"/);
+    assert.equal(store.rollbackAlias('default/mlp', 'prod', BY).version, 2); // skips deleted 3
+    assert.equal(store.rollbackAlias('default/mlp', 'prod', BY).version, 1);
+    await rejectsWith(() => store.rollbackAlias('default/mlp', 'prod', BY), 'NO_PREVIOUS_TARGET', /"prod"/);
     assert.equal(store.getAlias('default/mlp', 'prod')?.version, 1);
-    await rejectsWith(() => store.rollbackAlias('default/mlp', 'staging'), 'ALIAS_NOT_FOUND', /"staging"/);
-    store.deleteAlias('default/mlp', 'prod');
+    await rejectsWith(() => store.rollbackAlias('default/mlp', 'staging', BY), 'ALIAS_NOT_FOUND', /"staging"/);
+    store.deleteAlias('default/mlp', 'prod', BY);
     assert.equal(store.getAlias('default/mlp', 'prod'), undefined);
-    await rejectsWith(() => store.deleteAlias('default/mlp', 'prod'), 'ALIAS_NOT_FOUND');
+    await rejectsWith(() => store.deleteAlias('default/mlp', 'prod', BY), 'ALIAS_NOT_FOUND');
     const moves = store.aliasHistory('default/mlp', 'prod').map((m) => [m.action, m.fromVersion, m.toVersion]);
     assert.deepEqual(moves, [
       ['set', null, 1], ['set', 1, 2], ['set', 2, 3], ['set', 3, 4],
@@ -169,14 +186,66 @@ for (const [label, makeStore] of STORES) describe(label, () => {
     ]);
   });
 
+  it('moves an alias only from the expected generation, in the same transaction', async () => {
+    store.createModel(model);
+    for (let i = 0; i < 3; i++) store.createVersion('default/mlp', version());
+    await rejectsWith(() => store.setAlias('default/mlp', 'prod', 1, { ...BY, expectedGeneration: 1 }), 'PRECONDITION_FAILED', /"prod" of model "default\/mlp" does not exist/);
+    await rejectsWith(() => store.setAlias('default/mlp', 'prod', 1, { ...BY, expectedGeneration: '*' }), 'PRECONDITION_FAILED');
+    assert.equal(store.getAlias('default/mlp', 'prod'), undefined);
+    assert.equal(store.setAlias('default/mlp', 'prod', 1, BY).generation, 1);
+    assert.equal(store.setAlias('default/mlp', 'prod', 2, { ...BY, expectedGeneration: 1 }).generation, 2);
+    // A second writer that read generation 1 is refused, and learns the current generation.
+    await assert.rejects(async () => store.setAlias('default/mlp', 'prod', 3, { ...BY, expectedGeneration: 1 }),
+      (error: { code?: string; details?: Record<string, unknown> }) => {
+        assert.equal(error.code, 'PRECONDITION_FAILED');
+        assert.deepEqual(error.details, { generation: 2 });
+        return true;
+      });
+    // The precondition comes before the target's checks: a stale writer hears 412, not 404.
+    await rejectsWith(() => store.setAlias('default/mlp', 'prod', 9, { ...BY, expectedGeneration: 1 }), 'PRECONDITION_FAILED');
+    assert.equal(store.setAlias('default/mlp', 'prod', 2, { ...BY, expectedGeneration: 2 }).generation, 2, 'same target: no move, same generation');
+    assert.equal(store.setAlias('default/mlp', 'prod', 3, { ...BY, expectedGeneration: '*' }).generation, 3);
+    await rejectsWith(() => store.rollbackAlias('default/mlp', 'prod', { ...BY, expectedGeneration: 2 }), 'PRECONDITION_FAILED', /generation 3/);
+    const rolled = store.rollbackAlias('default/mlp', 'prod', { ...BY, expectedGeneration: 3 });
+    assert.deepEqual([rolled.version, rolled.generation], [2, 4]);
+    assert.equal(store.getAlias('default/mlp', 'prod')?.generation, 4);
+    assert.deepEqual(store.listAliases('default/mlp').map((a) => a.generation), [4]);
+    await rejectsWith(() => store.deleteAlias('default/mlp', 'prod', { ...BY, expectedGeneration: 3 }), 'PRECONDITION_FAILED');
+    store.deleteAlias('default/mlp', 'prod', { ...BY, expectedGeneration: 4 });
+    await rejectsWith(() => store.deleteAlias('default/mlp', 'prod', { ...BY, expectedGeneration: 4 }), 'PRECONDITION_FAILED', /does not exist/);
+    await rejectsWith(() => store.rollbackAlias('default/mlp', 'prod', { ...BY, expectedGeneration: '*' }), 'PRECONDITION_FAILED');
+    await rejectsWith(() => store.deleteAlias('default/mlp', 'prod', BY), 'ALIAS_NOT_FOUND');
+    // Re-created after a delete, the alias continues above every generation it had: an old ETag never matches again.
+    assert.equal(store.setAlias('default/mlp', 'prod', 1, BY).generation, 5);
+    assert.equal(store.setAlias('default/mlp', 'other', 1, BY).generation, 1);
+    const moves = store.aliasHistory('default/mlp', 'prod').map((m) => [m.action, m.fromVersion, m.toVersion]);
+    assert.deepEqual(moves, [['set', null, 1], ['set', 1, 2], ['set', 2, 3], ['rollback', 3, 2], ['delete', 2, null], ['set', null, 1]],
+      'refused moves leave no trace');
+  });
+
+  it('records who moved an alias and why', async () => {
+    store.createModel(model);
+    for (let i = 0; i < 2; i++) store.createVersion('default/mlp', version());
+    store.setAlias('default/mlp', 'prod', 1, { actor: 'system:seed' });
+    store.setAlias('default/mlp', 'prod', 2, { actor: 'key:k1', reason: 'ticket 42' });
+    store.rollbackAlias('default/mlp', 'prod', { actor: 'system:auto-rollback', reason: 'error rate 12% > 5%' });
+    store.deleteAlias('default/mlp', 'prod', { actor: 'key:k2', reason: 'retired' });
+    assert.deepEqual(store.aliasHistory('default/mlp', 'prod').map((m) => [m.action, m.actor, m.reason]), [
+      ['set', 'system:seed', ''], ['set', 'key:k1', 'ticket 42'], ['rollback', 'system:auto-rollback', 'error rate 12% > 5%'],
+      ['delete', 'key:k2', 'retired'],
+    ]);
+    assert.throws(() => store.setAlias('default/mlp', 'prod', 1, { actor: '' }), RangeError);
+    assert.throws(() => store.rollbackAlias('default/mlp', 'prod', { actor: 'x', expectedGeneration: 1.5 }), RangeError);
+  });
+
   it('rollback skips versions that are no longer READY', () => {
     store.createModel(model);
     for (let i = 0; i < 3; i++) store.createVersion('default/mlp', version());
-    store.setAlias('default/mlp', 'prod', 1);
-    store.setAlias('default/mlp', 'prod', 2);
-    store.setAlias('default/mlp', 'prod', 3);
+    store.setAlias('default/mlp', 'prod', 1, BY);
+    store.setAlias('default/mlp', 'prod', 2, BY);
+    store.setAlias('default/mlp', 'prod', 3, BY);
     store.finishVersion('default/mlp', 2, { state: 'FAILED', error: 'revoked' });
-    assert.equal(store.rollbackAlias('default/mlp', 'prod').version, 1);
+    assert.equal(store.rollbackAlias('default/mlp', 'prod', BY).version, 1);
   });
 
   it('resolves versions for every kind of reference', async () => {
@@ -187,11 +256,11 @@ for (const [label, makeStore] of STORES) describe(label, () => {
     store.createVersion('default/mlp', version());
     store.createVersion('default/mlp', version('FAILED'));
     assert.equal(resolveVersion(store, 'default/mlp').version, 2);
-    store.setAlias('default/mlp', 'production', 1);
+    store.setAlias('default/mlp', 'production', 1, BY);
     assert.equal(resolveVersion(store, 'default/mlp').version, 1);
     assert.equal(resolveVersion(store, 'default/mlp', parseVersionRef('3')).version, 3);
     await rejectsWith(() => resolveVersion(store, 'default/mlp', parseVersionRef('7')), 'VERSION_NOT_FOUND', /Model "default\/mlp" has no version 7/);
-    store.setAlias('default/mlp', 'staging', 2);
+    store.setAlias('default/mlp', 'staging', 2, BY);
     assert.equal(resolveVersion(store, 'default/mlp', parseVersionRef('staging')).version, 2);
     await rejectsWith(() => resolveVersion(store, 'default/mlp', parseVersionRef('canary')), 'ALIAS_NOT_FOUND', /"canary"/);
   });
@@ -204,7 +273,7 @@ for (const [label, makeStore] of STORES) describe(label, () => {
     store.createVersion('default/mlp', version('FAILED', null));
     store.createVersion('default/mlp', version('READY', ids[1]));
     store.createVersion('default/other', version('READY', 'c'.repeat(32)));
-    store.setAlias('default/mlp', 'prod', 1);
+    store.setAlias('default/mlp', 'prod', 1, BY);
     assert.deepEqual([...store.referencedArtifactIds()].sort(), [...ids, 'c'.repeat(32)]);
     assert.deepEqual(store.deleteModel('default/mlp'), ids);
     assert.equal(store.getModel('default/mlp'), undefined);

@@ -8,6 +8,7 @@ import { checkInputs, checkOutputs, type RequestedOutput } from './input-check.j
 import type { ModelService } from './model-service.js';
 import { ModelCaches, responseKey } from './response-cache.js';
 import { StatisticsRecorder } from './statistics-recorder.js';
+import type { RunRequest, RunResult } from '../runtime/index.js';
 import { ensureLoaded, runtimeKey } from './version-loader.js';
 
 export interface InferCall {
@@ -50,6 +51,16 @@ export interface InferenceEvent {
   cache?: 'hit' | 'miss';
 }
 
+/** A loaded version as metrics and status show it. */
+export interface LoadedVersionInfo {
+  model: string;
+  version: number;
+  state: string;
+  residentBytes: number;
+  loadSeconds: number;
+  lastUsedAt: string | null;
+}
+
 export interface InferenceObserver {
   observe(event: InferenceEvent): void;
 }
@@ -78,8 +89,7 @@ export class InferenceService {
       const cacheKey = cache === undefined ? undefined : responseKey(call.lane ?? '', version.id, inputs, call.outputs);
       const cached = cacheKey === undefined ? undefined : cache?.get(cacheKey);
       if (cached !== undefined) return this.answerFromCache(model, version, inputs, cached, started);
-      const key = await ensureLoaded(this.context, model, version);
-      const result = await this.context.runtime.infer(key, {
+      const result = await this.runLoaded(model, version, {
         inputs, outputs: call.outputs.map((output) => output.name), lane: call.lane, priority: call.priority, deadline: call.deadline, trace: call.trace,
       });
       checkOutputSize(result.outputs, this.context.options.maxOutputBytes);
@@ -106,12 +116,37 @@ export class InferenceService {
     }
   }
 
+  /**
+   * Loads the version if needed and runs the request. A version evicted between its load check and the run (the
+   * memory budget made room for another) is loaded again once, so the request does not fail for it.
+   */
+  private async runLoaded(model: ModelRecord, version: VersionRecord, request: RunRequest): Promise<RunResult> {
+    const key = await ensureLoaded(this.context, model, version);
+    try {
+      return await this.context.runtime.infer(key, request);
+    } catch (error) {
+      if (this.context.runtime.isReady(key) || this.context.runtime.status(key) !== undefined) throw error;
+      return this.context.runtime.infer(await ensureLoaded(this.context, model, version), request);
+    }
+  }
+
   /** A cached answer: counted as a success and a cache hit; no queue, no compute. */
   private answerFromCache(model: ModelRecord, version: VersionRecord, inputs: readonly Tensor[], outputs: Tensor[], started: bigint): InferOutcome {
     const totalNs = Number(process.hrtime.bigint() - started);
     this.statistics.cached(version, batchSizeOf(inputs), totalNs);
     this.observer.observe({ model: model.name, version: String(version.version), outcome: 'success', totalSeconds: totalNs / 1e9, cache: 'hit' });
     return { model: model.name, version: version.version, outputs, queueMs: 0, computeMs: 0 };
+  }
+
+  /** Every loaded version with its measured memory, load time and last use (for metrics and status). */
+  loadedVersions(models: readonly ModelRecord[] = this.context.store.listModels()): LoadedVersionInfo[] {
+    return models.flatMap((model) => this.context.store.listVersions(model.name).flatMap((version) => {
+      const status = this.context.runtime.status(runtimeKey(version));
+      return status === undefined ? [] : [{
+        model: model.name, version: version.version, state: status.state, residentBytes: status.residentBytes,
+        loadSeconds: status.loadSeconds, lastUsedAt: status.lastUsedAt === 0 ? null : new Date(status.lastUsedAt).toISOString(),
+      }];
+    }));
   }
 
   metadata(modelName: string, version?: string): ModelMetadata {

@@ -12,7 +12,7 @@ const BATCHING_FIELDS = {
 } as const satisfies Partial<Record<keyof BatchingSettings, readonly [number, number]>>;
 
 const MAX_CACHE_BYTES = 8 * 1024 ** 3;
-const ACCEPTED = [...Object.keys(INTEGER_FIELDS), 'batching', 'cache'];
+const ACCEPTED = [...Object.keys(INTEGER_FIELDS), 'batching', 'cache', 'pinned'];
 
 export function parseRuntimeSettings(value: unknown): ModelRuntimeSettings {
   const fields = plainObject(value, 'runtime');
@@ -20,6 +20,10 @@ export function parseRuntimeSettings(value: unknown): ModelRuntimeSettings {
   for (const [key, raw] of Object.entries(fields)) {
     if (key === 'batching') out.batching = parseBatching(raw);
     else if (key === 'cache') out.cache = parseCache(raw);
+    else if (key === 'pinned') {
+      if (typeof raw !== 'boolean') fail('INVALID_REQUEST', 'runtime.pinned must be true or false.');
+      out.pinned = raw;
+    }
     else if (Object.hasOwn(INTEGER_FIELDS, key)) {
       out[key as keyof typeof INTEGER_FIELDS] = integer(raw, `runtime.${key}`, INTEGER_FIELDS[key as keyof typeof INTEGER_FIELDS]);
     } else {

@@ -62,9 +62,12 @@ export async function ensureLoaded(context: AppContext, model: ModelRecord, vers
     fail('MODEL_UNAVAILABLE', `Version ${version.version} of model "${version.model}" is ${version.state} and cannot serve requests.`);
   }
   const key = runtimeKey(version);
-  if (context.runtime.isReady(key)) return key;
+  if (context.runtime.isReady(key)) {
+    context.runtime.touch(key);
+    return key;
+  }
   // Each (re)start of a worker reads the row again: a master-key rotation may have re-wrapped its data key since.
   const current = (): VersionRecord => context.store.getVersion(version.model, version.version) ?? version;
-  await context.runtime.load(key, () => readModelBytes(context, model, current()), poolSettings(context, model));
+  await context.runtime.load(key, () => readModelBytes(context, model, current()), poolSettings(context, model), model.runtime.pinned === true);
   return key;
 }

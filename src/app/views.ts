@@ -40,10 +40,26 @@ export function versionView(version: VersionRecord): VersionInfo {
   };
 }
 
-export function aliasView(alias: AliasRecord): AliasInfo {
-  return { name: alias.name, version: alias.version, updatedAt: alias.updatedAt };
+/**
+ * An alias's ETag: a strong validator built from server values only (the model's id, the alias name and its
+ * generation), quoted as in the header.
+ *
+ * @example aliasEtag(7, 'production', 3) // → '"a7-production-3"'
+ */
+export function aliasEtag(modelId: number, alias: string, generation: number): string {
+  return `"a${modelId}-${alias}-${generation}"`;
+}
+
+export function aliasView(modelId: number, alias: AliasRecord): AliasInfo {
+  return {
+    name: alias.name, version: alias.version, generation: alias.generation,
+    etag: aliasEtag(modelId, alias.name, alias.generation), updatedAt: alias.updatedAt,
+  };
 }
 
 export function aliasMoveView(move: AliasMove): AliasHistoryEntry {
-  return { alias: move.alias, fromVersion: move.fromVersion, toVersion: move.toVersion, action: move.action, at: move.at };
+  return {
+    alias: move.alias, fromVersion: move.fromVersion, toVersion: move.toVersion, action: move.action,
+    actor: move.actor, reason: move.reason, at: move.at,
+  };
 }

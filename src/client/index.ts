@@ -17,11 +17,11 @@ export { TesseraError, isTesseraError, type TesseraErrorCode } from './tessera-e
 export { encodeInferRequest, decodeInferResponse, type EncodedInferRequest } from './infer-codec.js';
 export { PreparedInfer, type InferAttempt } from './prepared-infer.js';
 export type {
-  CallOptions, InferOptions, InferOutput, InferResult, InferTensor, PushOptions, RequestedOutput,
+  AliasChangeOptions, CallOptions, InferOptions, InferOutput, InferResult, InferTensor, PushOptions, RequestedOutput,
   TesseraClientOptions, UploadBody,
 } from './types.js';
 export type {
-  AliasHistoryEntry, AliasInfo, CreateModelRequest, Datatype, ErrorBody, ErrorCode, InferRequest, InferResponse,
+  AliasHistoryEntry, AliasInfo, RollbackAliasRequest, SetAliasRequest, CreateModelRequest, Datatype, ErrorBody, ErrorCode, InferRequest, InferResponse,
   ModelInfo, ModelMetadata, ModelStatistics, Parameters, RepositoryIndexEntry, ServerMetadata, TensorData,
   TensorMetadata, UpdateModelRequest, VersionInfo, VersionState,
   AuditChainResult, AuditRecord, CreatedKey, KeyInfo, Limits, Scope, TenantInfo, UsageRow, Visibility,

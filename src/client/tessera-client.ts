@@ -12,7 +12,7 @@ import { AuditApi, EncryptionApi, KeysApi, TenantsApi, fetchUsage, fetchUsageCsv
 import type { UsageQuery, UsageReport } from './security-types.js';
 import { prepareUpload } from './upload-body.js';
 import type {
-  CallOptions, InferOptions, InferResult, InferTensor, PushOptions, TesseraClientOptions, UploadBody,
+  AliasChangeOptions, CallOptions, InferOptions, InferResult, InferTensor, PushOptions, TesseraClientOptions, UploadBody,
 } from './types.js';
 
 /**
@@ -131,18 +131,35 @@ export class TesseraClient {
 
   // ── aliases ──────────────────────────────────────────────────────────────────────────────────────────────────
 
+  /** Every alias of the model, each with its `etag`. */
   async listAliases(model: string): Promise<AliasInfo[]> {
     return (await this.http.json<ListResponse<AliasInfo>>('GET', `${modelPath(model)}/aliases`)).items;
   }
 
-  /** Points an alias at a READY version (creating the alias if needed). @example await client.setAlias('iris', 'production', 3); */
-  setAlias(model: string, alias: string, version: number): Promise<AliasInfo> {
-    return this.http.json('PUT', aliasPath(model, alias), { json: { version } });
+  /** One alias with its target, generation and `etag` (to send back as `ifMatch`); 404 ALIAS_NOT_FOUND when missing. */
+  getAlias(model: string, alias: string, options: CallOptions = {}): Promise<AliasInfo> {
+    return this.http.json('GET', aliasPath(model, alias), { signal: options.signal });
   }
 
-  /** Moves an alias back to its previous target; 409 NO_PREVIOUS_TARGET when there is none. */
-  rollbackAlias(model: string, alias: string): Promise<AliasInfo> {
-    return this.http.json('POST', `${aliasPath(model, alias)}/rollback`);
+  /**
+   * Points an alias at a READY version (creating the alias if needed); the answer's `etag` is the new state.
+   * With `ifMatch`, only from that state (412 PRECONDITION_FAILED otherwise).
+   *
+   * @example
+   * const { etag } = await client.getAlias('iris', 'production');
+   * await client.setAlias('iris', 'production', 3, { ifMatch: etag, reason: 'ticket 42' });
+   */
+  setAlias(model: string, alias: string, version: number, options: AliasChangeOptions = {}): Promise<AliasInfo> {
+    const json = options.reason === undefined ? { version } : { version, reason: options.reason };
+    return this.http.json('PUT', aliasPath(model, alias), { json, headers: ifMatchHeader(options), signal: options.signal });
+  }
+
+  /** Moves an alias back to its previous target; 409 NO_PREVIOUS_TARGET when there is none. `ifMatch` and `reason` as for setAlias. */
+  rollbackAlias(model: string, alias: string, options: AliasChangeOptions = {}): Promise<AliasInfo> {
+    return this.http.json('POST', `${aliasPath(model, alias)}/rollback`, {
+      ...(options.reason === undefined ? {} : { json: { reason: options.reason } }),
+      headers: ifMatchHeader(options), signal: options.signal,
+    });
   }
 
   /** Every move of an alias (set, rollback, delete), oldest first as the server lists them. */
@@ -150,8 +167,9 @@ export class TesseraClient {
     return (await this.http.json<ListResponse<AliasHistoryEntry>>('GET', `${aliasPath(model, alias)}/history`)).items;
   }
 
-  deleteAlias(model: string, alias: string): Promise<void> {
-    return this.http.empty('DELETE', aliasPath(model, alias));
+  /** Deletes an alias (its history stays); with `ifMatch`, only from that state. */
+  deleteAlias(model: string, alias: string, options: Omit<AliasChangeOptions, 'reason'> = {}): Promise<void> {
+    return this.http.empty('DELETE', aliasPath(model, alias), { headers: ifMatchHeader(options), signal: options.signal });
   }
 
   // ── Open Inference Protocol v2 ───────────────────────────────────────────────────────────────────────────────
@@ -241,4 +259,9 @@ export interface ImagePrediction {
   label: string;
   index: number;
   probability: number;
+}
+
+/** The If-Match header of an alias change, when one was asked for. */
+function ifMatchHeader(options: { ifMatch?: string }): Record<string, string> | undefined {
+  return options.ifMatch === undefined ? undefined : { 'if-match': options.ifMatch };
 }

@@ -63,3 +63,15 @@ export interface PushOptions {
 export interface CallOptions {
   signal?: AbortSignal;
 }
+
+/** Options of an alias change (set, rollback, delete). */
+export interface AliasChangeOptions extends CallOptions {
+  /**
+   * Change the alias only if it is still in the state this ETag describes (the `etag` of an earlier answer, quotes
+   * included), or `*`: only if it exists. Otherwise the server answers 412 PRECONDITION_FAILED and the error's
+   * `body.etag` is the current ETag. Without it the change is unconditional.
+   */
+  ifMatch?: string;
+  /** Why, recorded in the alias's history (at most 256 characters; set and rollback only). */
+  reason?: string;
+}

@@ -10,6 +10,7 @@ export interface TesseraConfig {
   maxJsonBytes: number;
   maxTensorElements: number;
   maxOutputBytes: number;
+  modelMemoryBytes: number;
   maxImagePixels: number;
   probeTimeoutMs: number;
   probeMemoryBytes: number;
@@ -54,6 +55,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'maxJsonBytes', flag: 'max-json-bytes', env: 'TESSERA_MAX_JSON_BYTES', kind: 'int', default: 1 * MiB, min: 1024, help: 'Largest body of a management (JSON) request.' },
   { key: 'maxTensorElements', flag: 'max-tensor-elements', env: 'TESSERA_MAX_TENSOR_ELEMENTS', kind: 'int', default: 64 * MiB, min: 1, help: 'Most elements in one input tensor.' },
   { key: 'maxOutputBytes', flag: 'max-output-bytes', env: 'TESSERA_MAX_OUTPUT_BYTES', kind: 'int', default: 256 * MiB, min: 1024, help: 'Most bytes a model may answer with in one request (all outputs together); beyond it 500 OUTPUT_TOO_LARGE, so a model that amplifies a small input cannot flood the server.' },
+  { key: 'modelMemoryBytes', flag: 'model-memory-bytes', env: 'TESSERA_MODEL_MEMORY_BYTES', kind: 'int', default: 0, min: 0, help: 'Resident memory all loaded model versions may take together (measured per worker process); past it the least recently used idle, unpinned versions are unloaded. 0 = no budget.' },
   { key: 'maxImagePixels', flag: 'max-image-pixels', env: 'TESSERA_MAX_IMAGE_PIXELS', kind: 'int', default: 40_000_000, min: 1, help: 'Most pixels (width × height × frames) an uploaded image may declare; checked before decoding.' },
   { key: 'probeTimeoutMs', flag: 'probe-timeout-ms', env: 'TESSERA_PROBE_TIMEOUT_MS', kind: 'int', default: 60_000, min: 100, help: 'Time cap for loading and smoke-running a new version in the isolated validator.' },
   { key: 'probeMemoryBytes', flag: 'probe-memory-bytes', env: 'TESSERA_PROBE_MEMORY_BYTES', kind: 'int', default: 4096 * MiB, min: 64 * MiB, help: 'Resident-memory cap of the validator process.' },

@@ -6,7 +6,8 @@ import type { Migration } from './migrations.js';
  * - `models.next_version` is the per-model version counter: numbers are never reused, even after a delete.
  * - `aliases.previous_json` is the alias's rollback stack (JSON array of version numbers, most recent last).
  * - `alias_history` keeps plain version numbers (no foreign key to `versions`), so it survives version deletes;
- *   it goes with the model (ON DELETE CASCADE).
+ *   it goes with the model (ON DELETE CASCADE). Since migration 4 each move names its `actor` and `reason`.
+ * - `aliases.generation` (migration 4) counts the alias's moves; the server derives the alias's ETag from it.
  * - Timestamps are ISO-8601 strings.
  */
 export const REGISTRY_MIGRATIONS: readonly Migration[] = Object.freeze([
@@ -172,6 +173,20 @@ CREATE TABLE usage_daily (
   PRIMARY KEY (day, tenant, key_id, model, version)
 );
 CREATE INDEX usage_by_tenant_day ON usage_daily (tenant, day);
+`,
+  }),
+  Object.freeze({
+    version: 4,
+    name: 'alias-generation-and-attribution',
+    sql: `
+-- Who or what moved an alias (key:<id>, system:seed, system:auto-rollback, system:auto-promote…) and why. Moves
+-- recorded before this migration keep actor 'unknown' and an empty reason.
+ALTER TABLE alias_history ADD COLUMN actor TEXT NOT NULL DEFAULT 'unknown';
+ALTER TABLE alias_history ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+
+-- Optimistic concurrency: every set or rollback adds 1, so a client can move the alias only from the generation it
+-- read (If-Match). Existing aliases start at 1.
+ALTER TABLE aliases ADD COLUMN generation INTEGER NOT NULL DEFAULT 1 CHECK (generation >= 1);
 `,
   }),
 ]);

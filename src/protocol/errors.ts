@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   VERSION_NOT_READY: 'The version is not READY, so an alias cannot point at it.',
   VERSION_IN_USE: 'An alias points at this version; move or delete the alias first.',
   NO_PREVIOUS_TARGET: 'The alias has no earlier target to roll back to.',
+  PRECONDITION_FAILED: 'The If-Match ETag no longer matches: the alias was moved or deleted since it was read.',
   NO_READY_VERSION: 'The model has no READY version to serve.',
   INVALID_ONNX: 'The uploaded file is not a valid ONNX model.',
   ONNX_EXTERNAL_DATA: 'The ONNX model references external data files, which are refused.',

@@ -47,6 +47,8 @@ export interface ModelRuntimeSettings {
   cache?: { maxBytes: number };
   /** Requests that may wait for this version before 503 QUEUE_FULL (default: the server's --max-queue). */
   maxQueue?: number;
+  /** Never unloaded to fit the memory budget (--model-memory-bytes). */
+  pinned?: boolean;
 }
 
 /**
@@ -82,14 +84,41 @@ export interface VersionInfo {
 export interface AliasInfo {
   name: string;
   version: number;
+  /** Counts the alias's moves: 1 when created, +1 on every set that changes its target and every rollback. */
+  generation: number;
+  /**
+   * Strong validator of this state of the alias (quoted, as in the `ETag` header). Send it back in `If-Match` on a
+   * set, rollback or delete to change the alias only if nobody moved it since (412 PRECONDITION_FAILED otherwise).
+   */
+  etag: string;
   updatedAt: string;
 }
+
+/** Body of `PUT /api/models/{name}/aliases/{alias}`. */
+export interface SetAliasRequest {
+  version: number;
+  /** Why the alias moves, recorded in its history (at most 256 characters). */
+  reason?: string;
+}
+
+/** Optional body of `POST /api/models/{name}/aliases/{alias}/rollback`. */
+export interface RollbackAliasRequest {
+  /** Why the alias rolls back, recorded in its history (at most 256 characters). */
+  reason?: string;
+}
+
+/** Longest `reason` an alias move records. */
+export const MAX_ALIAS_REASON_LENGTH = 256;
 
 export interface AliasHistoryEntry {
   alias: string;
   fromVersion: number | null;
   toVersion: number | null;
   action: 'set' | 'rollback' | 'delete';
+  /** Who or what moved it: `key:<keyId>`, `system:seed`, `system:auto-rollback`, `system:auto-promote`, or `unknown` (moves older than attribution). */
+  actor: string;
+  /** Why, as given with the move; empty when none was given. */
+  reason: string;
   at: string;
 }
 

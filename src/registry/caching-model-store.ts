@@ -1,5 +1,5 @@
 import type {
-  AliasMove, AliasRecord, ModelPatch, ModelRecord, ModelStore, NewModel, NewVersion, VersionOutcome, VersionRecord,
+  AliasMove, AliasMoveOptions, AliasRecord, ModelPatch, ModelRecord, ModelStore, NewModel, NewVersion, VersionOutcome, VersionRecord,
 } from './types.js';
 
 /**
@@ -47,8 +47,8 @@ export class CachingModelStore implements ModelStore {
   finishVersion(model: string, version: number, outcome: VersionOutcome): VersionRecord { return this.write(() => this.inner.finishVersion(model, version, outcome)); }
   deleteVersion(model: string, version: number): VersionRecord { return this.write(() => this.inner.deleteVersion(model, version)); }
   purgeVersion(model: string, version: number): void { this.write(() => this.inner.purgeVersion(model, version)); }
-  setAlias(model: string, alias: string, version: number): AliasRecord { return this.write(() => this.inner.setAlias(model, alias, version)); }
-  rollbackAlias(model: string, alias: string): AliasRecord { return this.write(() => this.inner.rollbackAlias(model, alias)); }
-  deleteAlias(model: string, alias: string): void { this.write(() => this.inner.deleteAlias(model, alias)); }
+  setAlias(model: string, alias: string, version: number, options: AliasMoveOptions): AliasRecord { return this.write(() => this.inner.setAlias(model, alias, version, options)); }
+  rollbackAlias(model: string, alias: string, options: AliasMoveOptions): AliasRecord { return this.write(() => this.inner.rollbackAlias(model, alias, options)); }
+  deleteAlias(model: string, alias: string, options: AliasMoveOptions): void { this.write(() => this.inner.deleteAlias(model, alias, options)); }
   replaceEnvelopes(updates: ReadonlyArray<{ versionId: number; envelope: string }>): void { this.write(() => this.inner.replaceEnvelopes(updates)); }
 }

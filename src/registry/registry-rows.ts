@@ -39,6 +39,7 @@ export interface AliasRow {
   name: string;
   version: number;
   previous_json: string;
+  generation: number;
   updated_at: string;
 }
 
@@ -47,6 +48,8 @@ export interface AliasHistoryRow {
   from_version: number | null;
   to_version: number | null;
   action: AliasMove['action'];
+  actor: string;
+  reason: string;
   at: string;
 }
 
@@ -90,11 +93,14 @@ export function toVersionRecord(row: VersionRow): VersionRecord {
 }
 
 export function toAliasRecord(row: AliasRow): AliasRecord {
-  return { name: row.name, version: row.version, updatedAt: row.updated_at };
+  return { name: row.name, version: row.version, generation: row.generation, updatedAt: row.updated_at };
 }
 
 export function toAliasMove(row: AliasHistoryRow): AliasMove {
-  return { alias: row.alias, fromVersion: row.from_version, toVersion: row.to_version, action: row.action, at: row.at };
+  return {
+    alias: row.alias, fromVersion: row.from_version, toVersion: row.to_version, action: row.action,
+    actor: row.actor, reason: row.reason, at: row.at,
+  };
 }
 
 /** Reads an alias's rollback stack (version numbers, most recent last). */

@@ -6,7 +6,7 @@ import {
   VERSION_COLUMNS, parseStack, toAliasMove, toAliasRecord, toModelRecord, toVersionRecord,
 } from './registry-rows.js';
 import type {
-  AliasMove, AliasRecord, ModelPatch, ModelRecord, ModelStore, NewModel, NewVersion, VersionOutcome, VersionRecord,
+  AliasMove, AliasMoveOptions, AliasRecord, ModelPatch, ModelRecord, ModelStore, NewModel, NewVersion, VersionOutcome, VersionRecord,
 } from './types.js';
 
 export interface SqliteModelStoreOptions {
@@ -20,7 +20,8 @@ const SELECT_VERSION = `SELECT ${VERSION_COLUMNS} FROM versions v JOIN models m 
 
 /**
  * `ModelStore` over SQLite. Writes that read-then-write run in one `BEGIN IMMEDIATE` transaction, so two requests
- * never allocate the same version number or lose an alias move.
+ * never allocate the same version number or lose an alias move, and an alias move's precondition (its expected
+ * generation) is checked against the row it then changes.
  *
  * @example
  * const db = openDatabase(file); runMigrations(db, REGISTRY_MIGRATIONS);
@@ -156,47 +157,55 @@ export class SqliteModelStore implements ModelStore {
     return row && toAliasRecord(row);
   }
 
-  setAlias(model: string, alias: string, version: number): AliasRecord {
+  setAlias(model: string, alias: string, version: number, options: AliasMoveOptions): AliasRecord {
     assertAliasName(alias);
+    const move = checkMoveOptions(options);
     return this.#db.immediate(() => {
+      const modelId = this.#requireModelRow(model).id;
+      const current = this.#aliasRow(modelId, alias);
+      checkPrecondition(model, alias, current, move.expectedGeneration);
       const target = this.#requireVersion(model, version);
       if (target.state !== 'READY') {
         fail('VERSION_NOT_READY', `Version ${version} of model "${model}" is ${target.state}, not READY: point alias "${alias}" at a READY version.`);
       }
-      const current = this.#aliasRow(target.modelId, alias);
       if (current?.version === version) return toAliasRecord(current);
       const stack = current ? pushTarget(parseStack(current), current.version) : [];
-      this.#writeAlias(target.modelId, alias, version, stack);
-      this.#recordMove(target.modelId, alias, current?.version ?? null, version, 'set');
-      return toAliasRecord(this.#aliasRow(target.modelId, alias) as AliasRow);
+      const generation = current ? current.generation + 1 : this.#firstGeneration(modelId, alias);
+      this.#writeAlias(modelId, alias, version, stack, generation);
+      this.#recordMove(modelId, alias, current?.version ?? null, version, 'set', move);
+      return toAliasRecord(this.#aliasRow(modelId, alias) as AliasRow);
     });
   }
 
-  rollbackAlias(model: string, alias: string): AliasRecord {
+  rollbackAlias(model: string, alias: string, options: AliasMoveOptions): AliasRecord {
+    const move = checkMoveOptions(options);
     return this.#db.immediate(() => {
       const modelId = this.#requireModelRow(model).id;
+      checkPrecondition(model, alias, this.#aliasRow(modelId, alias), move.expectedGeneration);
       const current = this.#requireAlias(model, modelId, alias);
       const popped = popTarget(parseStack(current), current.version, (version) => this.getVersion(model, version)?.state === 'READY');
       if (!popped) {
         fail('NO_PREVIOUS_TARGET', `Alias "${alias}" of model "${model}" has no earlier READY version to roll back to: set it with an explicit version instead.`);
       }
-      this.#writeAlias(modelId, alias, popped.target, popped.rest);
-      this.#recordMove(modelId, alias, current.version, popped.target, 'rollback');
+      this.#writeAlias(modelId, alias, popped.target, popped.rest, current.generation + 1);
+      this.#recordMove(modelId, alias, current.version, popped.target, 'rollback', move);
       return toAliasRecord(this.#aliasRow(modelId, alias) as AliasRow);
     });
   }
 
-  deleteAlias(model: string, alias: string): void {
+  deleteAlias(model: string, alias: string, options: AliasMoveOptions): void {
+    const move = checkMoveOptions(options);
     this.#db.immediate(() => {
       const modelId = this.#requireModelRow(model).id;
+      checkPrecondition(model, alias, this.#aliasRow(modelId, alias), move.expectedGeneration);
       const current = this.#requireAlias(model, modelId, alias);
       this.#db.prepare('DELETE FROM aliases WHERE model_id = ? AND name = ?').run(modelId, alias);
-      this.#recordMove(modelId, alias, current.version, null, 'delete');
+      this.#recordMove(modelId, alias, current.version, null, 'delete', move);
     });
   }
 
   aliasHistory(model: string, alias: string): AliasMove[] {
-    return this.#db.prepare<AliasHistoryRow>(`SELECT alias, from_version, to_version, action, at FROM alias_history
+    return this.#db.prepare<AliasHistoryRow>(`SELECT alias, from_version, to_version, action, actor, reason, at FROM alias_history
       WHERE model_id = ? AND alias = ? ORDER BY id`).all(this.#requireModelRow(model).id, alias).map(toAliasMove);
   }
 
@@ -248,15 +257,52 @@ export class SqliteModelStore implements ModelStore {
       ?? fail('ALIAS_NOT_FOUND', `Model "${model}" has no alias "${alias}": list its aliases or set this one first.`);
   }
 
-  #writeAlias(modelId: number, alias: string, version: number, stack: number[]): void {
-    this.#db.prepare(`INSERT INTO aliases (model_id, name, version, previous_json, updated_at) VALUES (?, ?, ?, ?, ?)
+  #writeAlias(modelId: number, alias: string, version: number, stack: number[], generation: number): void {
+    this.#db.prepare(`INSERT INTO aliases (model_id, name, version, previous_json, generation, updated_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (model_id, name) DO UPDATE SET version = excluded.version, previous_json = excluded.previous_json,
-      updated_at = excluded.updated_at`).run(modelId, alias, version, JSON.stringify(stack), this.#timestamp());
+      generation = excluded.generation, updated_at = excluded.updated_at`)
+      .run(modelId, alias, version, JSON.stringify(stack), generation, this.#timestamp());
   }
 
-  #recordMove(modelId: number, alias: string, from: number | null, to: number | null, action: AliasMove['action']): void {
-    this.#db.prepare('INSERT INTO alias_history (model_id, alias, from_version, to_version, action, at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(modelId, alias, from, to, action, this.#timestamp());
+  /**
+   * The generation of a newly created alias: 1 the first time; after a delete, one more than the set and rollback
+   * moves it ever made, which is above every generation it had, so an ETag read before the delete never matches.
+   */
+  #firstGeneration(modelId: number, alias: string): number {
+    const row = this.#db.prepare<{ n: number }>(`SELECT count(*) AS n FROM alias_history
+      WHERE model_id = ? AND alias = ? AND action IN ('set', 'rollback')`).get(modelId, alias);
+    return (row?.n ?? 0) + 1;
+  }
+
+  #recordMove(modelId: number, alias: string, from: number | null, to: number | null, action: AliasMove['action'],
+    move: Required<Pick<AliasMoveOptions, 'actor' | 'reason'>>): void {
+    this.#db.prepare(`INSERT INTO alias_history (model_id, alias, from_version, to_version, action, actor, reason, at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(modelId, alias, from, to, action, move.actor, move.reason, this.#timestamp());
+  }
+}
+
+/** Validates the attribution of a move (a programming error when wrong) and fills in the default reason. */
+function checkMoveOptions(options: AliasMoveOptions): AliasMoveOptions & { reason: string } {
+  if (typeof options?.actor !== 'string' || options.actor.length === 0) {
+    throw new RangeError('An alias move needs an actor (key:<keyId>, system:seed, …).');
+  }
+  const expected = options.expectedGeneration;
+  if (expected !== undefined && expected !== '*' && !Number.isSafeInteger(expected)) {
+    throw new RangeError(`expectedGeneration must be an integer or '*', got ${String(expected)}.`);
+  }
+  return { ...options, reason: options.reason ?? '' };
+}
+
+/** Refuses the move when the caller expected the alias at another generation, or expected it to exist. */
+function checkPrecondition(model: string, alias: string, current: AliasRow | undefined, expected: AliasMoveOptions['expectedGeneration']): void {
+  if (expected === undefined) return;
+  if (current === undefined) {
+    fail('PRECONDITION_FAILED', `Alias "${alias}" of model "${model}" does not exist (it was deleted or never set): read its aliases again before changing it.`,
+      { generation: null });
+  }
+  if (expected !== '*' && current.generation !== expected) {
+    fail('PRECONDITION_FAILED', `Alias "${alias}" of model "${model}" was moved since it was read (now at generation ${current.generation}): read it again and retry from its current state.`,
+      { generation: current.generation });
   }
 }
 

@@ -79,6 +79,12 @@ export interface VersionOutcome {
 export interface AliasRecord {
   name: string;
   version: number;
+  /**
+   * Counts the alias's moves: 1 when it is first created, +1 on every set that changes the target and every
+   * rollback. A re-created alias (after a delete) continues above every generation it had before, so a value read
+   * earlier never matches again.
+   */
+  generation: number;
   updatedAt: string;
 }
 
@@ -87,13 +93,31 @@ export interface AliasMove {
   fromVersion: number | null;
   toVersion: number | null;
   action: 'set' | 'rollback' | 'delete';
+  /** Who or what moved it: `key:<keyId>`, `system:seed`, `system:auto-rollback`, `system:auto-promote`…; `unknown` before migration 4. */
+  actor: string;
+  /** Why, as given by the actor; empty when none was given. */
+  reason: string;
   at: string;
+}
+
+/** Attribution and precondition of one alias move (set, rollback, delete). */
+export interface AliasMoveOptions {
+  /** Who or what moves the alias, recorded in its history: `key:<keyId>`, `system:seed`, … Must not be empty. */
+  actor: string;
+  /** Why, recorded in the history; defaults to an empty string. */
+  reason?: string;
+  /**
+   * The move happens only when the alias is at this generation, checked inside the move's transaction; otherwise
+   * PRECONDITION_FAILED (details: `{ generation }`, the current one, null when the alias does not exist). `'*'`:
+   * only when the alias exists. Absent: unconditional.
+   */
+  expectedGeneration?: number | '*';
 }
 
 /**
  * Models, versions and aliases. Every method is synchronous (SQLite) and throws ServingError with a catalogue code:
  * MODEL_EXISTS, MODEL_NOT_FOUND, VERSION_NOT_FOUND, ALIAS_NOT_FOUND, VERSION_NOT_READY, VERSION_IN_USE,
- * NO_PREVIOUS_TARGET.
+ * NO_PREVIOUS_TARGET, PRECONDITION_FAILED.
  */
 export interface ModelStore {
   createModel(model: NewModel): ModelRecord;
@@ -118,11 +142,17 @@ export interface ModelStore {
 
   listAliases(model: string): AliasRecord[];
   getAlias(model: string, alias: string): AliasRecord | undefined;
-  /** Points the alias at a READY version; pushes the old target on the alias's rollback stack and records the move. */
-  setAlias(model: string, alias: string, version: number): AliasRecord;
+  /**
+   * Points the alias at a READY version; pushes the old target on the alias's rollback stack and records the move
+   * with its actor and reason. Setting the current target again changes nothing (no move, same generation). The
+   * precondition (`expectedGeneration`) is checked first, in the same transaction as the move.
+   */
+  setAlias(model: string, alias: string, version: number, options: AliasMoveOptions): AliasRecord;
   /** Moves the alias back to the previous target still present; NO_PREVIOUS_TARGET when none. */
-  rollbackAlias(model: string, alias: string): AliasRecord;
-  deleteAlias(model: string, alias: string): void;
+  rollbackAlias(model: string, alias: string, options: AliasMoveOptions): AliasRecord;
+  /** Removes the alias (its history stays); ALIAS_NOT_FOUND when missing, PRECONDITION_FAILED first when one was expected. */
+  deleteAlias(model: string, alias: string, options: AliasMoveOptions): void;
+  /** Every move of the alias, oldest first, with actor and reason. */
   aliasHistory(model: string, alias: string): AliasMove[];
 
   /** Every artifact id some version row references (for orphan cleanup). */

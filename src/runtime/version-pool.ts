@@ -1,5 +1,6 @@
 import { ServingError, type Logger, type TensorMetadata, type Tracer } from '../core/index.js';
 import type { CpuBudget } from './cpu-budget.js';
+import { residentBytes } from './resident-memory.js';
 import { Scheduler, type BatchingPolicy, type Runner, type RunRequest, type RunResult } from './batching/scheduler.js';
 import { WorkerProcess } from './worker/worker-process.js';
 
@@ -49,6 +50,8 @@ export class VersionPool {
   private signature: { inputs: TensorMetadata[]; outputs: TensorMetadata[] } | undefined;
   private drainWaiters: Array<() => void> = [];
   private readonly stopListening: () => void;
+  /** How long the last worker took to load and warm up (ns). */
+  private loadNs = 0;
 
   constructor(
     private readonly loadModel: () => Promise<Uint8Array>,
@@ -69,6 +72,11 @@ export class VersionPool {
   get state(): PoolState { return this.stateValue; }
   get reason(): string { return this.lastError; }
   get loadedSignature(): { inputs: TensorMetadata[]; outputs: TensorMetadata[] } | undefined { return this.signature; }
+  get loadSeconds(): number { return this.loadNs / 1e9; }
+  /** Resident memory of the version's worker processes (measured, not estimated). */
+  get residentBytes(): number { return this.workerPids.reduce((sum, pid) => sum + residentBytes(pid), 0); }
+  /** Requests queued or running: a version with any is never evicted. */
+  get inUse(): boolean { return this.busy(); }
   get workerPids(): number[] { return this.slots.flatMap((slot) => (slot.worker?.pid !== undefined && slot.worker.alive ? [slot.worker.pid] : [])); }
 
   /**
@@ -140,8 +148,13 @@ export class VersionPool {
     slot.worker = worker;
     slot.startedAt = Date.now();
     try {
-      const loaded = await worker.load(model, false);
+      // Warm-up: the worker runs inputs generated from the signature once before it takes traffic, so the first
+      // request does not pay onnxruntime's first-run costs (allocations, kernel selection).
+      const started = process.hrtime.bigint();
+      const loaded = await worker.load(model, true);
       this.signature ??= { inputs: loaded.inputs, outputs: loaded.outputs };
+      this.loadNs = Number(process.hrtime.bigint() - started);
+      if (loaded.probeWarning !== undefined) this.logger.info({ warning: loaded.probeWarning }, 'model-warmup-warning');
     } catch (error) {
       worker.kill('the model failed to load');
       throw error;

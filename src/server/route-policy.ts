@@ -58,6 +58,7 @@ function managementRoutes(): Array<[string, RoutePolicy]> {
     ...entries('GET', version, { access: READ }),
     ...entries('DELETE', version, { access: WRITE, audit: 'version.delete' }),
     ...entries('GET', aliases, { access: READ }),
+    ...entries('GET', alias, { access: READ }),
     ...entries('PUT', alias, { access: WRITE, audit: 'alias.set' }),
     ...entries('DELETE', alias, { access: WRITE, audit: 'alias.delete' }),
     ...entries('POST', alias.map((url) => `${url}/rollback`), { access: WRITE, audit: 'alias.rollback' }),

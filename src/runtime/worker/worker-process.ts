@@ -65,10 +65,11 @@ export class WorkerProcess {
   get alive(): boolean { return !this.exited; }
 
   /** Loads the model; with `probe` it also runs it once on generated inputs. */
-  load(model: Uint8Array, probe: boolean): Promise<LoadedSignature> {
+  /** Loads the model; with `warmup` the worker then runs it once on inputs generated from its signature. */
+  load(model: Uint8Array, warmup: boolean): Promise<LoadedSignature> {
     return new Promise((resolve, reject) => {
       this.loadWaiter = { resolve, reject };
-      this.post({ type: 'load', model, settings: this.options.settings, probe });
+      this.post({ type: 'load', model, settings: this.options.settings, probe: warmup });
     });
   }
 
