@@ -132,7 +132,7 @@ async function seedTextOrientation(app: TesseraApp, logger: Logger): Promise<voi
   });
   const version = await app.versions.push('default/text-orientation', (async function* () { yield bytes; })());
   if (version.state === 'READY') {
-    app.aliases.set('default/text-orientation', 'production', { version: version.version, reason: 'default model seeded on first start' }, { actor: 'system:seed' });
+    await app.aliases.set('default/text-orientation', 'production', { version: version.version, reason: 'default model seeded on first start' }, { actor: 'system:seed' });
   }
   logger.info({ model: 'text-orientation', version: version.version, state: version.state }, 'seeded-default-model');
 }

@@ -3,6 +3,7 @@ import { MAX_ALIAS_REASON_LENGTH, type AliasHistoryEntry, type AliasInfo } from 
 import type { ModelStore } from '../registry/index.js';
 import type { AppContext } from './app-context.js';
 import type { ModelService } from './model-service.js';
+import { ensureLoaded } from './version-loader.js';
 import { aliasEtag, aliasMoveView, aliasView } from './views.js';
 
 /** Who changes an alias, and on which condition. */
@@ -48,7 +49,7 @@ export class AliasService {
    *
    * @example aliases.set('acme/iris', 'production', { version: 3, reason: 'ticket 42' }, { actor: 'key:k1', ifMatch: '"a7-production-2"' })
    */
-  set(model: string, alias: string, body: unknown, change: AliasChange): AliasInfo {
+  async set(model: string, alias: string, body: unknown, change: AliasChange): Promise<AliasInfo> {
     const modelId = this.models.require(model).id;
     assertAliasName(alias);
     if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).some((key) => key !== 'version' && key !== 'reason')) {
@@ -57,6 +58,7 @@ export class AliasService {
     const { version, reason } = body as { version?: unknown; reason?: unknown };
     if (!Number.isSafeInteger(version) || (version as number) < 1) fail('INVALID_REQUEST', 'Field "version" must be a positive integer.', { field: 'version' });
     const options = this.#moveOptions(modelId, alias, change, reason);
+    await this.#warm(model, version as number);
     return aliasView(modelId, this.#guarded(modelId, alias, () => this.context.store.setAlias(model, alias, version as number, options)));
   }
 
@@ -98,6 +100,17 @@ export class AliasService {
       fail('PRECONDITION_FAILED', `${error.message} Its current ETag is in the "etag" field.`,
         { etag: typeof generation === 'number' ? aliasEtag(modelId, alias, generation) : null });
     }
+  }
+
+  /**
+   * Hot swap: the target is loaded and warmed before the alias moves, so the switch itself is one registry write and
+   * the first request on the new target does not wait for a load. A target that fails to load leaves the alias (and
+   * the traffic it serves) where it was.
+   */
+  async #warm(model: string, version: number): Promise<void> {
+    const record = this.context.store.getModel(model);
+    const target = this.context.store.getVersion(model, version);
+    if (record !== undefined && target?.state === 'READY') await ensureLoaded(this.context, record, target);
   }
 }
 

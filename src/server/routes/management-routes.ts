@@ -80,7 +80,7 @@ export function registerManagementRoutes(server: FastifyInstance, context: Serve
   for (const path of modelRoutes('/api/models', '/aliases/:alias')) {
     server.get<{ Params: Alias }>(path, async (request, reply) => withEtag(reply, app.aliases.get(visible(request), request.params.alias)));
     server.put<{ Params: Alias }>(path, async (request, reply) =>
-      withEtag(reply, app.aliases.set(owned(request), request.params.alias, request.body, change(request))));
+      withEtag(reply, await app.aliases.set(owned(request), request.params.alias, request.body, change(request))));
     server.post<{ Params: Alias }>(`${path}/rollback`, async (request, reply) =>
       withEtag(reply, app.aliases.rollback(owned(request), request.params.alias, request.body, change(request))));
     server.get<{ Params: Alias }>(`${path}/history`, async (request) => ({ items: app.aliases.history(visible(request), request.params.alias) }));
