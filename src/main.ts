@@ -106,11 +106,12 @@ async function compose(config: Readonly<TesseraConfig>, dataDir: string, db: Sql
   };
 }
 
-/** Start-up work before traffic: crash recovery, an interrupted key rotation, the default model. */
+/** Start-up work before traffic: crash recovery, an interrupted key rotation, the version policies, the default model. */
 async function prepare(app: TesseraApp, config: Readonly<TesseraConfig>, masterKey: MasterKeyManager | undefined, logger: Logger): Promise<void> {
   const recovered = await app.recover();
   if (recovered.interrupted + recovered.orphans > 0) logger.info(recovered, 'crash-recovery');
   if (masterKey?.hasPendingRotation()) await app.encryption.rotate(undefined);
+  await app.applyVersionPolicies();
   if (config.seedDefaultModel && app.access.list(BOOTSTRAP).length === 0) await seedTextOrientation(app, logger);
 }
 

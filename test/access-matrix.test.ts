@@ -190,6 +190,7 @@ function bodyFor(route: Route, pass: Pass): SendOptions {
   if (method === 'PATCH' && url.startsWith('/api/models')) return { body: { description: `changed (${pass})` } };
   if (method === 'POST' && url.endsWith('/versions')) return { body: Buffer.from(PUSH_BYTES) };
   if (method === 'PUT' && url.includes('/aliases/')) return { body: { version: 1 } };
+  if (method === 'PUT' && url.endsWith('/traffic')) return { body: { routes: [{ version: 1, weight: 100 }] } };
   if (url.endsWith('/infer')) return { body: INFER_BODY };
   if (url.startsWith('/predictions')) return { body: png, headers: { 'content-type': 'image/png' } };
   return {};

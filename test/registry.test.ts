@@ -57,10 +57,22 @@ describe('database', () => {
     db.prepare(`INSERT INTO models (id, name, tenant, task, created_at, updated_at) VALUES (1, 'default/mlp', 'default', 't', ?, ?)`).run(at, at);
     db.prepare(`INSERT INTO aliases (model_id, name, version, previous_json, updated_at) VALUES (1, 'prod', 2, '[1]', ?)`).run(at);
     db.prepare(`INSERT INTO alias_history (model_id, alias, from_version, to_version, action, at) VALUES (1, 'prod', NULL, 1, 'set', ?), (1, 'prod', 1, 2, 'set', ?)`).run(at, at);
-    assert.deepEqual(runMigrations(db, REGISTRY_MIGRATIONS), [4]);
+    assert.deepEqual(runMigrations(db, REGISTRY_MIGRATIONS.filter((m) => m.version <= 4)), [4]);
     const store = new SqliteModelStore({ db });
     assert.equal(store.getAlias('default/mlp', 'prod')?.generation, 1);
     assert.deepEqual(store.aliasHistory('default/mlp', 'prod').map((m) => [m.actor, m.reason]), [['unknown', ''], ['unknown', '']]);
+    db.close();
+  });
+
+  it('migration 5 gives existing models no traffic split', () => {
+    const db = openDatabase(join(dir, 'migrate-5.db'));
+    runMigrations(db, REGISTRY_MIGRATIONS.filter((m) => m.version <= 4));
+    const at = '2024-01-01T00:00:00.000Z';
+    db.prepare(`INSERT INTO models (id, name, tenant, task, created_at, updated_at) VALUES (1, 'default/mlp', 'default', 't', ?, ?)`).run(at, at);
+    assert.deepEqual(runMigrations(db, REGISTRY_MIGRATIONS), [5]);
+    const store = new SqliteModelStore({ db });
+    assert.equal(store.getModel('default/mlp')?.traffic, null);
+    assert.equal(store.getModel('default/mlp')?.updatedAt, at);
     db.close();
   });
 
@@ -263,6 +275,35 @@ for (const [label, makeStore] of STORES) describe(label, () => {
     store.setAlias('default/mlp', 'staging', 2, BY);
     assert.equal(resolveVersion(store, 'default/mlp', parseVersionRef('staging')).version, 2);
     await rejectsWith(() => resolveVersion(store, 'default/mlp', parseVersionRef('canary')), 'ALIAS_NOT_FOUND', /"canary"/);
+  });
+
+  it('stores, replaces and removes a traffic split; every read after a change sees it', async () => {
+    const created = store.createModel(model);
+    assert.equal(created.traffic, null);
+    store.createVersion('default/mlp', version());
+    store.createVersion('default/mlp', version());
+    assert.equal(store.getModel('default/mlp')?.traffic, null, 'read once (cached by the decorator)');
+    const split = { routes: [{ version: 1, weight: 80 }, { alias: 'staging', weight: 20 }], stickyHeader: 'x-user-id' };
+    const set = store.setTraffic('default/mlp', split);
+    assert.deepEqual(set.traffic, split);
+    assert.notEqual(set.updatedAt, created.updatedAt);
+    assert.deepEqual(store.getModel('default/mlp')?.traffic, split);
+    assert.deepEqual(store.listModels().find((m) => m.name === 'default/mlp')?.traffic, split);
+    const replaced = { routes: [{ version: 2, weight: 100 }] };
+    assert.deepEqual(store.setTraffic('default/mlp', replaced).traffic, replaced);
+    assert.deepEqual(store.getModel('default/mlp')?.traffic, replaced);
+    // Other writes keep the split; only setTraffic changes it.
+    store.updateModel('default/mlp', { description: 'changed' });
+    store.setAlias('default/mlp', 'production', 1, BY);
+    assert.deepEqual(store.getModel('default/mlp')?.traffic, replaced);
+    assert.equal(store.setTraffic('default/mlp', null).traffic, null);
+    assert.equal(store.getModel('default/mlp')?.traffic, null);
+    assert.equal(db.prepare<{ traffic_json: string | null }>('SELECT traffic_json FROM models WHERE name = ?').get('default/mlp')?.traffic_json, null);
+    await rejectsWith(() => store.setTraffic('default/nope', replaced), 'MODEL_NOT_FOUND', /"default\/nope"/);
+    // The split goes with the model.
+    store.setTraffic('default/mlp', replaced);
+    store.deleteModel('default/mlp');
+    assert.equal(store.createModel(model).traffic, null);
   });
 
   it('deletes a model with its versions, aliases and history, returning artifact ids', async () => {

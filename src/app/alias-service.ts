@@ -3,6 +3,7 @@ import { MAX_ALIAS_REASON_LENGTH, type AliasHistoryEntry, type AliasInfo } from 
 import type { ModelStore } from '../registry/index.js';
 import type { AppContext } from './app-context.js';
 import type { ModelService } from './model-service.js';
+import type { PolicyLoader } from './policy-loader.js';
 import { ensureLoaded } from './version-loader.js';
 import { aliasEtag, aliasMoveView, aliasView } from './views.js';
 
@@ -28,7 +29,7 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
  * the same transaction as the move, so of two operators working from the same ETag only the first one moves the alias.
  */
 export class AliasService {
-  constructor(private readonly context: AppContext, private readonly models: ModelService) {}
+  constructor(private readonly context: AppContext, private readonly models: ModelService, private readonly policy?: PolicyLoader) {}
 
   list(model: string): AliasInfo[] {
     const modelId = this.models.require(model).id;
@@ -59,7 +60,9 @@ export class AliasService {
     if (!Number.isSafeInteger(version) || (version as number) < 1) fail('INVALID_REQUEST', 'Field "version" must be a positive integer.', { field: 'version' });
     const options = this.#moveOptions(modelId, alias, change, reason);
     await this.#warm(model, version as number);
-    return aliasView(modelId, this.#guarded(modelId, alias, () => this.context.store.setAlias(model, alias, version as number, options)));
+    const moved = this.#guarded(modelId, alias, () => this.context.store.setAlias(model, alias, version as number, options));
+    this.policy?.schedule(model);
+    return aliasView(modelId, moved);
   }
 
   /** Moves the alias back to its previous target; the body is absent or `{"reason"?: "…"}`. */
@@ -70,7 +73,9 @@ export class AliasService {
       fail('INVALID_REQUEST', 'The rollback body must be empty or {"reason": <string>}.');
     }
     const options = this.#moveOptions(modelId, alias, change, (body as { reason?: unknown } | undefined)?.reason);
-    return aliasView(modelId, this.#guarded(modelId, alias, () => this.context.store.rollbackAlias(model, alias, options)));
+    const moved = this.#guarded(modelId, alias, () => this.context.store.rollbackAlias(model, alias, options));
+    this.policy?.schedule(model);
+    return aliasView(modelId, moved);
   }
 
   history(model: string, alias: string): AliasHistoryEntry[] {
@@ -84,6 +89,7 @@ export class AliasService {
     assertAliasName(alias);
     const options = this.#moveOptions(modelId, alias, change, undefined);
     this.#guarded(modelId, alias, () => this.context.store.deleteAlias(model, alias, options));
+    this.policy?.schedule(model);
   }
 
   #moveOptions(modelId: number, alias: string, change: AliasChange, reason: unknown): AliasMoveOptions {

@@ -2,6 +2,7 @@ export { createApp, type TesseraApp } from './tessera-app.js';
 export type { AppContext, AppOptions } from './app-context.js';
 export type { InferCall, InferOutcome, InferenceEvent, InferenceObserver, LoadedVersionInfo } from './inference-service.js';
 export type { RequestedOutput } from './input-check.js';
+export type { TrafficRouting } from './traffic.js';
 export { shapeText } from './input-check.js';
 export type { Caller, ModelAddress } from './access.js';
 export { grants, nameFor } from './access.js';

@@ -8,6 +8,7 @@ import { checkInputs, checkOutputs, type RequestedOutput } from './input-check.j
 import type { ModelService } from './model-service.js';
 import { ModelCaches, responseKey } from './response-cache.js';
 import { StatisticsRecorder } from './statistics-recorder.js';
+import { routeTraffic, type TrafficRouting } from './traffic.js';
 import type { RunRequest, RunResult } from '../runtime/index.js';
 import { ensureLoaded, runtimeKey } from './version-loader.js';
 
@@ -21,8 +22,10 @@ export interface InferCall {
   /** Absolute deadline (Date.now() ms): a request still waiting then is refused and never run. */
   deadline?: number;
   trace?: TraceContext;
-  /** A version number or alias from the path; absent → `production` alias, else newest READY version. */
+  /** A version number or alias from the path; absent → the model's traffic split, else `production`, else newest READY. */
   version?: string;
+  /** The sticky value of the model's traffic split, for a request without a version. */
+  routing?: TrafficRouting;
   inputs: Tensor[];
   /** Empty: every output of the model. */
   outputs: RequestedOutput[];
@@ -72,15 +75,22 @@ export class InferenceService {
 
   constructor(private readonly context: AppContext, private readonly models: ModelService, private readonly observer: InferenceObserver) {}
 
-  resolve(modelName: string, version?: string): { model: ModelRecord; version: VersionRecord } {
+  /**
+   * The model and the version a request means. With `routing` (an inference) and no `version`, the model's traffic
+   * split picks the version (app/traffic.ts); without a split, or when none of its targets is READY, and for reads
+   * without `routing` (metadata, readiness, statistics): `production` alias, else newest READY.
+   */
+  resolve(modelName: string, version?: string, routing?: TrafficRouting): { model: ModelRecord; version: VersionRecord } {
     const model = this.models.require(modelName);
+    const routed = version === undefined && routing !== undefined ? routeTraffic(this.context.store, model, routing) : undefined;
+    if (routed !== undefined) return { model, version: routed };
     const ref: VersionRef | undefined = version === undefined ? undefined : parseVersionRef(version);
     return { model, version: resolveVersion(this.context.store, modelName, ref) };
   }
 
   async infer(call: InferCall): Promise<InferOutcome> {
     const started = process.hrtime.bigint();
-    const { model, version } = this.resolve(call.model, call.version);
+    const { model, version } = this.resolve(call.model, call.version, call.routing ?? {});
     try {
       const inputs = await expandImageInputs(this.context, model, version, call.inputs);
       checkInputs(version.inputs, inputs);

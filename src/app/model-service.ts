@@ -4,6 +4,7 @@ import type { ModelRecord } from '../registry/index.js';
 import { isAdmin, type Caller } from './access.js';
 import type { AppContext } from './app-context.js';
 import { parseCreateModel, parseUpdateModel } from './model-input.js';
+import type { PolicyLoader } from './policy-loader.js';
 import { runtimeKey } from './version-loader.js';
 import { modelView } from './views.js';
 
@@ -12,7 +13,7 @@ import { modelView } from './views.js';
  * access was already checked for (app/access.ts); only `create` and `list` see the caller.
  */
 export class ModelService {
-  constructor(private readonly context: AppContext) {}
+  constructor(private readonly context: AppContext, private readonly policy?: PolicyLoader) {}
 
   /** The model goes into the caller's tenant; only a server admin may name another tenant (`tenant/model`). */
   create(caller: Caller, body: unknown): ModelInfo {
@@ -37,7 +38,9 @@ export class ModelService {
   update(name: string, body: unknown): ModelInfo {
     this.require(name);
     const patch = parseUpdateModel(body);
-    return modelView(this.context.store, this.context.store.updateModel(name, patch));
+    const updated = this.context.store.updateModel(name, patch);
+    if (patch.runtime !== undefined) this.policy?.schedule(name);
+    return modelView(this.context.store, updated);
   }
 
   /** Unloads every version, deletes the records, then the files. */

@@ -1,5 +1,5 @@
 import { fail } from '../core/index.js';
-import type { BatchingSettings, ModelRuntimeSettings } from '../protocol/index.js';
+import type { BatchingSettings, ModelRuntimeSettings, VersionPolicy } from '../protocol/index.js';
 
 /** Checks a model's `runtime` settings field by field; unknown fields are refused. */
 
@@ -12,7 +12,8 @@ const BATCHING_FIELDS = {
 } as const satisfies Partial<Record<keyof BatchingSettings, readonly [number, number]>>;
 
 const MAX_CACHE_BYTES = 8 * 1024 ** 3;
-const ACCEPTED = [...Object.keys(INTEGER_FIELDS), 'batching', 'cache', 'pinned'];
+const MAX_POLICY_VERSIONS = 100;
+const ACCEPTED = [...Object.keys(INTEGER_FIELDS), 'batching', 'cache', 'pinned', 'versionPolicy'];
 
 export function parseRuntimeSettings(value: unknown): ModelRuntimeSettings {
   const fields = plainObject(value, 'runtime');
@@ -20,6 +21,7 @@ export function parseRuntimeSettings(value: unknown): ModelRuntimeSettings {
   for (const [key, raw] of Object.entries(fields)) {
     if (key === 'batching') out.batching = parseBatching(raw);
     else if (key === 'cache') out.cache = parseCache(raw);
+    else if (key === 'versionPolicy') out.versionPolicy = parseVersionPolicy(raw);
     else if (key === 'pinned') {
       if (typeof raw !== 'boolean') fail('INVALID_REQUEST', 'runtime.pinned must be true or false.');
       out.pinned = raw;
@@ -52,6 +54,22 @@ function preferredSizes(value: unknown, max: number): number[] {
   if (!Array.isArray(value) || value.length > 16) fail('INVALID_REQUEST', 'runtime.batching.preferredBatchSizes must be an array of at most 16 sizes.');
   const sizes = value.map((size) => integer(size, 'runtime.batching.preferredBatchSizes[]', [1, max]));
   return [...new Set(sizes)].sort((a, b) => a - b);
+}
+
+/** `{"latest": 1–100}`, `"all"` or `{"specific": [1–100 positive version numbers]}` (duplicates dropped, sorted). */
+function parseVersionPolicy(value: unknown): VersionPolicy {
+  const accepted = 'runtime.versionPolicy must be {"latest": <n>}, "all" or {"specific": [<version>, …]}.';
+  if (value === 'all') return 'all';
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length !== 1) fail('INVALID_REQUEST', accepted);
+  const fields = value as Record<string, unknown>;
+  if (Object.hasOwn(fields, 'latest')) return { latest: integer(fields.latest, 'runtime.versionPolicy.latest', [1, MAX_POLICY_VERSIONS]) };
+  if (!Object.hasOwn(fields, 'specific')) fail('INVALID_REQUEST', accepted);
+  const list = fields.specific;
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_POLICY_VERSIONS) {
+    fail('INVALID_REQUEST', `runtime.versionPolicy.specific must be an array of 1 to ${MAX_POLICY_VERSIONS} version numbers.`);
+  }
+  const versions = list.map((version) => integer(version, 'runtime.versionPolicy.specific[]', [1, Number.MAX_SAFE_INTEGER]));
+  return { specific: [...new Set(versions)].sort((a, b) => a - b) };
 }
 
 function parseCache(value: unknown): { maxBytes: number } {

@@ -10,7 +10,9 @@ import { AliasService } from './alias-service.js';
 import { InferenceService, type InferenceObserver } from './inference-service.js';
 import { ImageService } from './image-service.js';
 import { ModelService } from './model-service.js';
+import { PolicyLoader } from './policy-loader.js';
 import { RepositoryService } from './repository-service.js';
+import { TrafficService } from './traffic.js';
 import { VersionService } from './version-service.js';
 import { runtimeKey } from './version-loader.js';
 
@@ -19,6 +21,8 @@ export interface TesseraApp {
   models: ModelService;
   versions: VersionService;
   aliases: AliasService;
+  /** Traffic splits of requests that name no version. */
+  traffic: TrafficService;
   inference: InferenceService;
   repository: RepositoryService;
   images: ImageService;
@@ -33,18 +37,21 @@ export interface TesseraApp {
   authenticate(presented: string | undefined): Caller | undefined;
   /** Finishes crash recovery: drops versions a crash left VALIDATING and files no row references. */
   recover(): Promise<{ interrupted: number; orphans: number }>;
+  /** Loads (and pins) every model's version-policy versions; start-up work, before traffic. Load failures are logged. */
+  applyVersionPolicies(): Promise<void>;
   close(): Promise<void>;
 }
 
 export function createApp(context: AppContext, observer: InferenceObserver): TesseraApp {
-  const models = new ModelService(context);
-  const versions = new VersionService(context, models);
-  const aliases = new AliasService(context, models);
+  const policy = new PolicyLoader(context);
+  const models = new ModelService(context, policy);
+  const versions = new VersionService(context, models, policy);
+  const aliases = new AliasService(context, models, policy);
   const inference = new InferenceService(context, models, observer);
   const repository = new RepositoryService(context, models, inference);
   const images = new ImageService(context, inference);
   return {
-    models, versions, aliases, inference, repository, images,
+    models, versions, aliases, inference, repository, images, traffic: new TrafficService(context, models),
     access: new ModelAccess(context.store),
     keys: new KeyService(context),
     tenants: new TenantService(context),
@@ -62,7 +69,9 @@ export function createApp(context: AppContext, observer: InferenceObserver): Tes
       const orphans = await context.artifacts.removeOrphans(context.store.referencedArtifactIds());
       return { interrupted: interrupted.length, orphans };
     },
+    applyVersionPolicies: () => policy.applyAll(),
     async close() {
+      await policy.close();
       await context.runtime.close();
       context.usage.stop();
     },

@@ -52,9 +52,10 @@ export async function readModelBytes(context: AppContext, model: ModelRecord, ve
 
 /**
  * Makes sure a READY version is loaded, loading it on demand (the caller waits). The model bytes are read back from
- * the artifact store with their sha256 checked on every load, including restarts after a crash.
+ * the artifact store with their sha256 checked on every load, including restarts after a crash. A version this call
+ * loads is pinned (never evicted by the memory budget) when `pinned` (the version policy) or `runtime.pinned` says so.
  */
-export async function ensureLoaded(context: AppContext, model: ModelRecord, version: VersionRecord): Promise<string> {
+export async function ensureLoaded(context: AppContext, model: ModelRecord, version: VersionRecord, pinned = false): Promise<string> {
   if (version.state === 'CORRUPT') {
     fail('VERSION_CORRUPT', `Version ${version.version} of model "${version.model}" failed its integrity check and will not be served.`);
   }
@@ -68,6 +69,6 @@ export async function ensureLoaded(context: AppContext, model: ModelRecord, vers
   }
   // Each (re)start of a worker reads the row again: a master-key rotation may have re-wrapped its data key since.
   const current = (): VersionRecord => context.store.getVersion(version.model, version.version) ?? version;
-  await context.runtime.load(key, () => readModelBytes(context, model, current()), poolSettings(context, model), model.runtime.pinned === true);
+  await context.runtime.load(key, () => readModelBytes(context, model, current()), poolSettings(context, model), pinned || model.runtime.pinned === true);
   return key;
 }

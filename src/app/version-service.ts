@@ -5,6 +5,7 @@ import type { ModelRecord, VersionRecord } from '../registry/index.js';
 import { probeModel } from '../runtime/index.js';
 import type { AppContext } from './app-context.js';
 import type { ModelService } from './model-service.js';
+import type { PolicyLoader } from './policy-loader.js';
 import { artifactLocator, runtimeKey } from './version-loader.js';
 import { versionView } from './views.js';
 
@@ -14,7 +15,7 @@ import { versionView } from './views.js';
  * reason) but not their bytes.
  */
 export class VersionService {
-  constructor(private readonly context: AppContext, private readonly models: ModelService) {}
+  constructor(private readonly context: AppContext, private readonly models: ModelService, private readonly policy?: PolicyLoader) {}
 
   async push(modelName: string, body: AsyncIterable<Uint8Array>): Promise<VersionInfo> {
     const model = this.models.require(modelName);
@@ -31,7 +32,9 @@ export class VersionService {
       throw error;
     }
     try {
-      return versionView(await this.validate(model, created, stored.artifactId));
+      const finished = await this.validate(model, created, stored.artifactId);
+      if (finished.state === 'READY') this.policy?.schedule(modelName);
+      return this.#view(finished);
     } catch (error) {
       await this.abandon(created, stored.artifactId, error);
       throw error;
@@ -76,11 +79,16 @@ export class VersionService {
 
   list(modelName: string): VersionInfo[] {
     this.models.require(modelName);
-    return this.context.store.listVersions(modelName).map(versionView);
+    return this.context.store.listVersions(modelName).map((version) => this.#view(version));
   }
 
   get(modelName: string, version: number): VersionInfo {
-    return versionView(this.require(modelName, version));
+    return this.#view(this.require(modelName, version));
+  }
+
+  /** The API view with the version's workers in this process (`loaded`, null when not loaded). */
+  #view(version: VersionRecord): VersionInfo {
+    return versionView(version, this.context.runtime.status(runtimeKey(version)));
   }
 
   /** Refused (409 VERSION_IN_USE) while an alias points at it; otherwise unloads it and removes its file. */
@@ -88,6 +96,7 @@ export class VersionService {
     const record = this.require(modelName, version);
     const removed = this.context.store.deleteVersion(modelName, record.version);
     await this.context.runtime.unload(runtimeKey(removed));
+    this.policy?.schedule(modelName);
     if (removed.artifactId !== null) await this.context.artifacts.delete(removed.artifactId);
   }
 

@@ -1,6 +1,7 @@
 import type { AliasHistoryEntry, AliasInfo, ModelInfo, VersionInfo } from '../protocol/index.js';
 import { splitQualifiedName } from '../core/index.js';
 import type { AliasMove, AliasRecord, ModelRecord, ModelStore, VersionRecord } from '../registry/index.js';
+import type { LoadedStatus } from '../runtime/index.js';
 
 /** Maps stored records to the API's shapes; internal ids and storage paths never leave the server. */
 
@@ -25,7 +26,8 @@ export function modelView(store: ModelStore, model: ModelRecord): ModelInfo {
   };
 }
 
-export function versionView(version: VersionRecord): VersionInfo {
+/** `loaded`: the version's `runtime.status(key)`, undefined when it is not loaded. */
+export function versionView(version: VersionRecord, loaded?: LoadedStatus): VersionInfo {
   return {
     model: splitQualifiedName(version.model).model,
     tenant: splitQualifiedName(version.model).tenant,
@@ -37,6 +39,10 @@ export function versionView(version: VersionRecord): VersionInfo {
     inputs: version.inputs,
     outputs: version.outputs,
     createdAt: version.createdAt,
+    loaded: loaded === undefined ? null : {
+      state: loaded.state, residentBytes: loaded.residentBytes, loadSeconds: loaded.loadSeconds,
+      lastUsedAt: loaded.lastUsedAt === 0 ? null : new Date(loaded.lastUsedAt).toISOString(), pinned: loaded.pinned,
+    },
   };
 }
 

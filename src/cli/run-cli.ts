@@ -14,12 +14,13 @@ import { pushCommand } from './push-command.js';
 import { serveCommand } from './serve-command.js';
 import { statusCommand } from './status-command.js';
 import { tenantsCommand } from './tenants-command.js';
+import { trafficCommand } from './traffic-command.js';
 import { usageCommand } from './usage-command.js';
 import { versionsCommand } from './versions-command.js';
 
 /** The commands besides `serve`, in help order. */
 export const COMMANDS: readonly CommandGroup[] = [
-  pushCommand, modelsCommand, versionsCommand, aliasCommand, inferCommand, predictCommand, benchCommand, statusCommand,
+  pushCommand, modelsCommand, versionsCommand, aliasCommand, trafficCommand, inferCommand, predictCommand, benchCommand, statusCommand,
   tenantsCommand, keysCommand, usageCommand, auditCommand,
 ];
 

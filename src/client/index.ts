@@ -23,7 +23,7 @@ export type {
 export type {
   AliasHistoryEntry, AliasInfo, RollbackAliasRequest, SetAliasRequest, CreateModelRequest, Datatype, ErrorBody, ErrorCode, InferRequest, InferResponse,
   ModelInfo, ModelMetadata, ModelStatistics, Parameters, RepositoryIndexEntry, ServerMetadata, TensorData,
-  TensorMetadata, UpdateModelRequest, VersionInfo, VersionState,
+  TensorMetadata, UpdateModelRequest, VersionInfo, VersionState, TrafficRoute, TrafficSplit,
   AuditChainResult, AuditRecord, CreatedKey, KeyInfo, Limits, Scope, TenantInfo, UsageRow, Visibility,
 } from '../protocol/index.js';
-export { SCOPES, verifyAuditChain } from '../protocol/index.js';
+export { SCOPES, verifyAuditChain, MODEL_VERSION_HEADER } from '../protocol/index.js';

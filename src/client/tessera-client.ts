@@ -2,7 +2,7 @@ import {
   INFERENCE_HEADER_CONTENT_LENGTH,
   type AliasHistoryEntry, type AliasInfo, type CreateModelRequest, type InferRequest, type InferResponse,
   type ListResponse, type ModelInfo, type ModelMetadata, type ModelStatistics, type RepositoryIndexEntry,
-  type ServerMetadata, type UpdateModelRequest, type VersionInfo,
+  type ServerMetadata, type TrafficSplit, type UpdateModelRequest, type VersionInfo,
 } from '../protocol/index.js';
 import { HttpTransport, segment } from './http-transport.js';
 import { imageBytes, type ImageSource } from './image-source.js';
@@ -170,6 +170,30 @@ export class TesseraClient {
   /** Deletes an alias (its history stays); with `ifMatch`, only from that state. */
   deleteAlias(model: string, alias: string, options: Omit<AliasChangeOptions, 'reason'> = {}): Promise<void> {
     return this.http.empty('DELETE', aliasPath(model, alias), { headers: ifMatchHeader(options), signal: options.signal });
+  }
+
+  // ── traffic split ────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** The model's traffic split; `routes` is empty when it has none (requests without a version use the default). */
+  getTraffic(model: string, options: CallOptions = {}): Promise<TrafficSplit> {
+    return this.http.json('GET', `${modelPath(model)}/traffic`, { signal: options.signal });
+  }
+
+  /**
+   * Spreads requests that name no version over weighted routes (integer percentages summing to 100). Every target
+   * must exist (404) and be READY (409 VERSION_NOT_READY). With `stickyHeader`, one value of that request header
+   * always gets the same route. Answers name the version that served them (`modelVersion`, `x-model-version`).
+   *
+   * @example
+   * await client.setTraffic('iris', { routes: [{ alias: 'production', weight: 90 }, { version: 4, weight: 10 }], stickyHeader: 'x-user-id' });
+   */
+  setTraffic(model: string, traffic: TrafficSplit, options: CallOptions = {}): Promise<TrafficSplit> {
+    return this.http.json('PUT', `${modelPath(model)}/traffic`, { json: traffic, signal: options.signal });
+  }
+
+  /** Removes the split (nothing to remove is fine): back to the production alias, else the newest READY version. */
+  deleteTraffic(model: string, options: CallOptions = {}): Promise<void> {
+    return this.http.empty('DELETE', `${modelPath(model)}/traffic`, { signal: options.signal });
   }
 
   // ── Open Inference Protocol v2 ───────────────────────────────────────────────────────────────────────────────

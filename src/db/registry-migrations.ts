@@ -8,6 +8,7 @@ import type { Migration } from './migrations.js';
  * - `alias_history` keeps plain version numbers (no foreign key to `versions`), so it survives version deletes;
  *   it goes with the model (ON DELETE CASCADE). Since migration 4 each move names its `actor` and `reason`.
  * - `aliases.generation` (migration 4) counts the alias's moves; the server derives the alias's ETag from it.
+ * - `models.traffic_json` (migration 5) is the model's traffic split (JSON `TrafficSplit`), NULL when it has none.
  * - Timestamps are ISO-8601 strings.
  */
 export const REGISTRY_MIGRATIONS: readonly Migration[] = Object.freeze([
@@ -187,6 +188,15 @@ ALTER TABLE alias_history ADD COLUMN reason TEXT NOT NULL DEFAULT '';
 -- Optimistic concurrency: every set or rollback adds 1, so a client can move the alias only from the generation it
 -- read (If-Match). Existing aliases start at 1.
 ALTER TABLE aliases ADD COLUMN generation INTEGER NOT NULL DEFAULT 1 CHECK (generation >= 1);
+`,
+  }),
+  Object.freeze({
+    version: 5,
+    name: 'traffic-split',
+    sql: `
+-- The weighted routes (versions or aliases) that serve requests naming no version, and the optional sticky header,
+-- as JSON (protocol/management.ts TrafficSplit). NULL: no split, the default resolution applies.
+ALTER TABLE models ADD COLUMN traffic_json TEXT;
 `,
   }),
 ]);

@@ -49,7 +49,15 @@ export interface ModelRuntimeSettings {
   maxQueue?: number;
   /** Never unloaded to fit the memory budget (--model-memory-bytes). */
   pinned?: boolean;
+  /**
+   * Which READY versions stay loaded (Triton's version policy), plus every version an alias points at; they are loaded
+   * at start-up and after every change, and never evicted by the memory budget. Absent: versions load on demand only.
+   */
+  versionPolicy?: VersionPolicy;
 }
+
+/** `{"latest": n}` (the n newest READY versions, 1–100), `"all"`, or `{"specific": [v, …]}` (1–100 version numbers). */
+export type VersionPolicy = { latest: number } | 'all' | { specific: number[] };
 
 /**
  * Requests to one version are merged along the first (batch) dimension when their other dimensions, datatypes and
@@ -79,6 +87,20 @@ export interface VersionInfo {
   inputs: TensorMetadata[];
   outputs: TensorMetadata[];
   createdAt: string;
+  /** The version's workers in this server process; null when it is not loaded. */
+  loaded: LoadedVersionStatus | null;
+}
+
+/** A loaded version as `GET /api/models/{name}/versions/{version}` shows it. */
+export interface LoadedVersionStatus {
+  state: 'LOADING' | 'READY' | 'UNAVAILABLE' | 'UNLOADING';
+  /** Measured resident memory of its workers; 0 while loading. */
+  residentBytes: number;
+  loadSeconds: number;
+  /** Its last request (or its load); null while loading. */
+  lastUsedAt: string | null;
+  /** Never evicted by the memory budget (`runtime.pinned`, or kept by the version policy). */
+  pinned: boolean;
 }
 
 export interface AliasInfo {
@@ -125,3 +147,30 @@ export interface AliasHistoryEntry {
 export interface ListResponse<T> {
   items: T[];
 }
+
+/**
+ * One route of a traffic split: exactly one of `version` (a version number) or `alias` (an alias name, followed at
+ * request time), and its share of the requests in percent (an integer 0–100; 0 keeps the route but sends it nothing).
+ */
+export interface TrafficRoute {
+  version?: number;
+  alias?: string;
+  weight: number;
+}
+
+/**
+ * Body and answer of `PUT /api/models/{name}/traffic` (the answer of `GET` too, with `routes: []` when the model has
+ * no split). Requests that name no version are spread over `routes` by weight; the weights sum to exactly 100. With
+ * `stickyHeader` (a lower-case header name), requests carrying that header always land on the same route for the same
+ * header value, as long as the weights stay the same.
+ */
+export interface TrafficSplit {
+  routes: TrafficRoute[];
+  stickyHeader?: string;
+}
+
+/** Most routes of one traffic split. */
+export const MAX_TRAFFIC_ROUTES = 10;
+
+/** The response header naming the version that answered (v2 infer and `/predictions`). */
+export const MODEL_VERSION_HEADER = 'x-model-version';

@@ -1,5 +1,6 @@
 import type {
-  AliasMove, AliasMoveOptions, AliasRecord, ModelPatch, ModelRecord, ModelStore, NewModel, NewVersion, VersionOutcome, VersionRecord,
+  AliasMove, AliasMoveOptions, AliasRecord, ModelPatch, ModelRecord, ModelStore, NewModel, NewVersion, TrafficSplit, VersionOutcome,
+  VersionRecord,
 } from './types.js';
 
 /**
@@ -43,6 +44,7 @@ export class CachingModelStore implements ModelStore {
   createModel(model: NewModel): ModelRecord { return this.write(() => this.inner.createModel(model)); }
   updateModel(name: string, patch: ModelPatch): ModelRecord { return this.write(() => this.inner.updateModel(name, patch)); }
   deleteModel(name: string): string[] { return this.write(() => this.inner.deleteModel(name)); }
+  setTraffic(name: string, traffic: TrafficSplit | null): ModelRecord { return this.write(() => this.inner.setTraffic(name, traffic)); }
   createVersion(model: string, version: NewVersion): VersionRecord { return this.write(() => this.inner.createVersion(model, version)); }
   finishVersion(model: string, version: number, outcome: VersionOutcome): VersionRecord { return this.write(() => this.inner.finishVersion(model, version, outcome)); }
   deleteVersion(model: string, version: number): VersionRecord { return this.write(() => this.inner.deleteVersion(model, version)); }

@@ -1,6 +1,6 @@
 export type {
   ModelRecord, NewModel, ModelPatch, VersionRecord, NewVersion, VersionOutcome, AliasRecord, AliasMove,
-  ModelStore, StoredArtifact, ArtifactStore, ArtifactOwner, ArtifactLocator, ArtifactCipher, ArtifactSealing, Visibility,
+  ModelStore, StoredArtifact, ArtifactStore, ArtifactOwner, ArtifactLocator, ArtifactCipher, ArtifactSealing, Visibility, TrafficSplit,
 } from './types.js';
 export { SqliteModelStore } from './sqlite-model-store.js';
 export { CachingModelStore } from './caching-model-store.js';

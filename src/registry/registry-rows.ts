@@ -1,5 +1,5 @@
 import type { TensorMetadata, VersionState, Visibility } from '../protocol/index.js';
-import type { AliasMove, AliasRecord, ModelRecord, ModelRuntimeSettings, VersionRecord } from './types.js';
+import type { AliasMove, AliasRecord, ModelRecord, ModelRuntimeSettings, TrafficSplit, VersionRecord } from './types.js';
 
 /** Row shapes of the registry tables (see db/registry-migrations.ts) and their mapping to records. */
 
@@ -14,6 +14,7 @@ export interface ModelRow {
   labels_json: string;
   preprocess_json: string;
   runtime_json: string;
+  traffic_json: string | null;
   next_version: number;
   created_at: string;
   updated_at: string;
@@ -69,6 +70,7 @@ export function toModelRecord(row: ModelRow): ModelRecord {
     labels: JSON.parse(row.labels_json) as string[],
     preprocess: JSON.parse(row.preprocess_json) as Record<string, unknown>,
     runtime: JSON.parse(row.runtime_json) as ModelRuntimeSettings,
+    traffic: row.traffic_json === null ? null : JSON.parse(row.traffic_json) as TrafficSplit,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

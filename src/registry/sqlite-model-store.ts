@@ -6,7 +6,8 @@ import {
   VERSION_COLUMNS, parseStack, toAliasMove, toAliasRecord, toModelRecord, toVersionRecord,
 } from './registry-rows.js';
 import type {
-  AliasMove, AliasMoveOptions, AliasRecord, ModelPatch, ModelRecord, ModelStore, NewModel, NewVersion, VersionOutcome, VersionRecord,
+  AliasMove, AliasMoveOptions, AliasRecord, ModelPatch, ModelRecord, ModelStore, NewModel, NewVersion, TrafficSplit, VersionOutcome,
+  VersionRecord,
 } from './types.js';
 
 export interface SqliteModelStoreOptions {
@@ -79,6 +80,15 @@ export class SqliteModelStore implements ModelStore {
         'SELECT artifact_id FROM versions WHERE model_id = ? AND artifact_id IS NOT NULL ORDER BY version').all(model.id);
       this.#db.prepare('DELETE FROM models WHERE id = ?').run(model.id);
       return artifactIds.map((row) => row.artifact_id);
+    });
+  }
+
+  setTraffic(name: string, traffic: TrafficSplit | null): ModelRecord {
+    return this.#db.immediate(() => {
+      const current = this.#requireModelRow(name);
+      this.#db.prepare('UPDATE models SET traffic_json = ?, updated_at = ? WHERE id = ?')
+        .run(traffic === null ? null : JSON.stringify(traffic), this.#timestamp(), current.id);
+      return this.#requireModel(name);
     });
   }
 

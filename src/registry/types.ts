@@ -1,6 +1,6 @@
-import type { ModelRuntimeSettings, TensorMetadata, VersionState, Visibility } from '../protocol/index.js';
+import type { ModelRuntimeSettings, TensorMetadata, TrafficSplit, VersionState, Visibility } from '../protocol/index.js';
 
-export type { ModelRuntimeSettings, Visibility };
+export type { ModelRuntimeSettings, TrafficSplit, Visibility };
 
 /**
  * A model as stored. `name` is the qualified name `tenant/model`, unique server-wide, so every lookup is scoped to a
@@ -18,6 +18,8 @@ export interface ModelRecord {
   labels: string[];
   preprocess: Record<string, unknown>;
   runtime: ModelRuntimeSettings;
+  /** The traffic split of requests that name no version; null when the model has none. */
+  traffic: TrafficSplit | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -126,6 +128,11 @@ export interface ModelStore {
   updateModel(name: string, patch: ModelPatch): ModelRecord;
   /** Deletes the model with its versions, aliases and history; returns the artifact ids to remove. */
   deleteModel(name: string): string[];
+  /**
+   * Replaces the model's traffic split (null removes it) and returns the model. The split is stored as given: the
+   * caller validates it (app/traffic.ts); its targets are checked again on every request.
+   */
+  setTraffic(name: string, traffic: TrafficSplit | null): ModelRecord;
 
   /** Allocates the next version number (1, 2, 3… per model, never reused) in one transaction. */
   createVersion(model: string, version: NewVersion): VersionRecord;

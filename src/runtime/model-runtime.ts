@@ -13,6 +13,8 @@ export interface LoadedStatus {
   loadSeconds: number;
   /** Date.now() of its last request (or of its load). */
   lastUsedAt: number;
+  /** Never evicted to fit the memory budget. */
+  pinned: boolean;
 }
 
 export interface RuntimeOptions {
@@ -48,11 +50,13 @@ export class ModelRuntime {
 
   /**
    * Loads a version (no-op when it is already ready; joins a load in progress), then evicts least recently used
-   * versions if the memory budget is exceeded. A pinned version is never evicted.
+   * versions if the memory budget is exceeded. A pinned version is never evicted. `pinned = false` unpins only a
+   * version this call starts loading: a request joining a load (or finding the version loaded) must not undo the pin
+   * someone else asked for; change the pin of a loaded version with `setPinned`.
    */
   async load(key: string, loadModel: () => Promise<Uint8Array>, settings: PoolSettings, pinned = false): Promise<void> {
     if (pinned) this.pinned.add(key);
-    else this.pinned.delete(key);
+    else if (!this.pools.has(key) && !this.starting.has(key)) this.pinned.delete(key);
     const existing = this.pools.get(key);
     if (existing?.state === 'READY') return;
     const inProgress = this.starting.get(key);
@@ -80,14 +84,26 @@ export class ModelRuntime {
     await pool.stop();
   }
 
+  /**
+   * Pins or unpins a loaded (or loading) version without reloading it; an unpinned version becomes evictable again.
+   * Returns false, changing nothing, for a key that is neither loaded nor loading.
+   */
+  setPinned(key: string, pinned: boolean): boolean {
+    if (!this.pools.has(key) && !this.starting.has(key)) return false;
+    if (pinned) this.pinned.add(key);
+    else this.pinned.delete(key);
+    return true;
+  }
+
   status(key: string): LoadedStatus | undefined {
     const pool = this.pools.get(key);
+    const pinned = this.pinned.has(key);
     if (pool === undefined) {
-      return this.starting.has(key) ? { state: 'LOADING', reason: '', workerPids: [], residentBytes: 0, loadSeconds: 0, lastUsedAt: 0 } : undefined;
+      return this.starting.has(key) ? { state: 'LOADING', reason: '', workerPids: [], residentBytes: 0, loadSeconds: 0, lastUsedAt: 0, pinned } : undefined;
     }
     return {
       state: pool.state, reason: pool.reason, workerPids: pool.workerPids, residentBytes: pool.residentBytes,
-      loadSeconds: pool.loadSeconds, lastUsedAt: this.lastUsed.get(key) ?? 0,
+      loadSeconds: pool.loadSeconds, lastUsedAt: this.lastUsed.get(key) ?? 0, pinned,
     };
   }
 

@@ -16,7 +16,7 @@ const ROUTES: Record<string, Record<string, Operation>> = {
   '/v2/models/{name}/versions/{version}/ready': { get: { summary: 'Readiness of a version number or alias.', ok: '200 / 503' } },
   '/v2/models/{name}/versions/{version}/stats': { get: { summary: 'Statistics of one version.', ok: '{"model_stats": [...]}' } },
   '/v2/repository/{repository}/index': { post: { summary: 'Named repositories: 501 NOT_IMPLEMENTED.', ok: '501' } },
-  '/v2/models/{name}/infer': { post: { summary: 'Inference (JSON, or binary tensor extension with Inference-Header-Content-Length).', body: 'InferRequest', ok: 'InferResponse' } },
+  '/v2/models/{name}/infer': { post: { summary: 'Inference (JSON, or binary tensor extension with Inference-Header-Content-Length); the traffic split, if any, picks the version; the answer names it in model_version and the x-model-version header.', body: 'InferRequest', ok: 'InferResponse + x-model-version header' } },
   '/v2/models/{name}/versions/{version}/infer': { post: { summary: 'Inference on a version number or alias.', body: 'InferRequest', ok: 'InferResponse' } },
   '/v2/models/stats': { get: { summary: 'Statistics of every model.', ok: '{"model_stats": [...]}' } },
   '/v2/models/{name}/stats': { get: { summary: 'Statistics of every READY version of a model.', ok: '{"model_stats": [...]}' } },
@@ -48,7 +48,12 @@ const ROUTES: Record<string, Record<string, Operation>> = {
   },
   '/api/models/{name}/aliases/{alias}/rollback': { post: { summary: 'Move the alias back to its previous target (409 NO_PREVIOUS_TARGET); optional body {reason?}; If-Match as for PUT.', body: 'RollbackAlias (optional)', ok: 'AliasInfo + ETag header' } },
   '/api/models/{name}/aliases/{alias}/history': { get: { summary: 'Every move of the alias, with its actor and reason.', ok: '{"items": AliasHistoryEntry[]}' } },
-  '/predictions/{name}': { post: { summary: 'Classify an image (raw body, or multipart/form-data with several files as one batch); ?topk= (default 5).', body: 'binary', ok: '{"model", "version", "predictions": [{"label", "index", "probability"}]}' } },
+  '/api/models/{name}/traffic': {
+    get: { summary: 'The traffic split of requests that name no version ({"routes": []} when none).', ok: 'TrafficSplit' },
+    put: { summary: 'Split requests that name no version over 1–10 routes {routes: [{version | alias, weight}], stickyHeader?}; integer weights summing to 100; every target must exist (404) and be READY (409 VERSION_NOT_READY). With stickyHeader, one header value always gets the same route.', body: 'TrafficSplit', ok: 'TrafficSplit' },
+    delete: { summary: 'Remove the split: requests without a version go to the production alias, else the newest READY version.', ok: '204' },
+  },
+  '/predictions/{name}': { post: { summary: 'Classify an image (raw body, or multipart/form-data with several files as one batch); ?topk= (default 5). The traffic split, if any, picks the version; the answer names it in version and the x-model-version header.', body: 'binary', ok: '{"model", "version", "predictions": [{"label", "index", "probability"}]} + x-model-version header' } },
   '/predictions/{first}/{second}': { post: { summary: 'Classify an image with {model}/{version} (number or alias), or with {tenant}/{model} when the caller can see such a model.', body: 'binary', ok: 'as /predictions/{name}' } },
   '/predictions/{tenant}/{name}/{version}': { post: { summary: 'Classify an image with a model of another tenant (shared or public).', body: 'binary', ok: 'as /predictions/{name}' } },
   '/api/tenants': {

@@ -47,6 +47,7 @@ function managementRoutes(): Array<[string, RoutePolicy]> {
   const version = modelRoutes('/api/models', '/versions/:version');
   const aliases = modelRoutes('/api/models', '/aliases');
   const alias = modelRoutes('/api/models', '/aliases/:alias');
+  const traffic = modelRoutes('/api/models', '/traffic');
   return [
     ['POST /api/models', { access: WRITE, audit: 'model.create' }],
     ['GET /api/models', { access: READ }],
@@ -63,6 +64,9 @@ function managementRoutes(): Array<[string, RoutePolicy]> {
     ...entries('DELETE', alias, { access: WRITE, audit: 'alias.delete' }),
     ...entries('POST', alias.map((url) => `${url}/rollback`), { access: WRITE, audit: 'alias.rollback' }),
     ...entries('GET', alias.map((url) => `${url}/history`), { access: READ }),
+    ...entries('GET', traffic, { access: READ }),
+    ...entries('PUT', traffic, { access: WRITE, audit: 'traffic.set' }),
+    ...entries('DELETE', traffic, { access: WRITE, audit: 'traffic.delete' }),
   ];
 }
 

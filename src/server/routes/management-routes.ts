@@ -38,7 +38,8 @@ function versionNumber(text: string): number {
 }
 
 /**
- * The management API: models, versions (listing and deleting; uploads live in upload-routes) and aliases. Every
+ * The management API: models, versions (listing and deleting; uploads live in upload-routes), aliases and traffic
+ * splits. Every
  * model is named `name` (in the caller's tenant) or `tenant/name`; reads need the model visible to the caller,
  * changes need it owned (app/access.ts). Alias changes take `If-Match` (412 PRECONDITION_FAILED when stale) and
  * record the calling key as the move's actor; single-alias answers carry the alias's `ETag`.
@@ -86,6 +87,14 @@ export function registerManagementRoutes(server: FastifyInstance, context: Serve
     server.get<{ Params: Alias }>(`${path}/history`, async (request) => ({ items: app.aliases.history(visible(request), request.params.alias) }));
     server.delete<{ Params: Alias }>(path, async (request, reply) => {
       app.aliases.delete(owned(request), request.params.alias, change(request));
+      return reply.code(204).send();
+    });
+  }
+  for (const path of modelRoutes('/api/models', '/traffic')) {
+    server.get<{ Params: ModelParams }>(path, async (request) => app.traffic.get(visible(request)));
+    server.put<{ Params: ModelParams }>(path, async (request) => app.traffic.set(owned(request), request.body));
+    server.delete<{ Params: ModelParams }>(path, async (request, reply) => {
+      app.traffic.delete(owned(request));
       return reply.code(204).send();
     });
   }

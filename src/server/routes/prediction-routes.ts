@@ -1,10 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Caller, ModelAddress } from '../../app/index.js';
 import { fail, ServingError } from '../../core/index.js';
 import { parseMultipart } from '../predictions/multipart.js';
 import { deadlineOf } from '../deadline.js';
 import { callerOf } from '../model-address.js';
 import type { ServerContext } from '../server-context.js';
+import { answeredBy, logVersion, routingOf } from '../traffic-routing.js';
 
 type Query = { Querystring: { topk?: string } };
 
@@ -17,15 +18,15 @@ type Query = { Querystring: { topk?: string } };
 export function registerPredictionRoutes(server: FastifyInstance, context: ServerContext): void {
   server.removeAllContentTypeParsers();
   server.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: context.config.maxInferBytes }, (_request, body, done) => done(null, body));
-  server.post<{ Params: { name: string } } & Query>('/predictions/:name', (request) =>
-    predict(context, request, { model: request.params.name }, undefined));
-  server.post<{ Params: { first: string; second: string } } & Query>('/predictions/:first/:second', (request) => {
+  server.post<{ Params: { name: string } } & Query>('/predictions/:name', (request, reply) =>
+    predict(context, request, reply, { model: request.params.name }, undefined));
+  server.post<{ Params: { first: string; second: string } } & Query>('/predictions/:first/:second', (request, reply) => {
     const { first, second } = request.params;
     const qualified = twoSegmentModel(context, callerOf(request), first, second);
-    return qualified ? predict(context, request, qualified, undefined) : predict(context, request, { model: first }, second);
+    return qualified ? predict(context, request, reply, qualified, undefined) : predict(context, request, reply, { model: first }, second);
   });
-  server.post<{ Params: { tenant: string; name: string; version: string } } & Query>('/predictions/:tenant/:name/:version', (request) =>
-    predict(context, request, { tenant: request.params.tenant, model: request.params.name }, request.params.version));
+  server.post<{ Params: { tenant: string; name: string; version: string } } & Query>('/predictions/:tenant/:name/:version', (request, reply) =>
+    predict(context, request, reply, { tenant: request.params.tenant, model: request.params.name }, request.params.version));
 }
 
 /** `tenant/model` when the caller can see that model; undefined to read the path as `model/version`. */
@@ -39,16 +40,18 @@ function twoSegmentModel(context: ServerContext, caller: Caller, first: string, 
   }
 }
 
-async function predict(context: ServerContext, request: FastifyRequest<Query>, address: ModelAddress, version: string | undefined) {
+async function predict(context: ServerContext, request: FastifyRequest<Query>, reply: FastifyReply, address: ModelAddress, version: string | undefined) {
   const caller = callerOf(request);
   const model = context.app.access.invocable(caller, address);
-  const resolved = context.app.inference.resolve(model.name, version).version.version;
+  const resolved = context.app.inference.resolve(model.name, version, routingOf(request, model.traffic?.stickyHeader)).version.version;
   request.security.metered = { model: model.name, version: resolved, queueMs: 0, computeMs: 0 };
+  logVersion(request, reply, resolved);
   const images = imagesOf(request);
   const topk = topkOf(request.query.topk);
   const answer = await context.app.images.predict(model.name, String(resolved), images, topk, { lane: caller.tenant, deadline: deadlineOf(request), trace: request.traceContext });
   request.security.metered = { model: answer.model, version: answer.version, queueMs: answer.queueMs, computeMs: answer.computeMs };
   const name = address.tenant === undefined ? address.model : `${address.tenant}/${address.model}`;
+  answeredBy(reply, answer.version);
   return { model: name, version: answer.version, predictions: images.length === 1 ? answer.predictions[0] : answer.predictions };
 }
 

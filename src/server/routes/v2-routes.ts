@@ -5,6 +5,7 @@ import { addressedName, addressOf, callerOf, type ModelParams } from '../model-a
 import { deadlineOf } from '../deadline.js';
 import { modelRoutes } from '../route-policy.js';
 import type { ServerContext } from '../server-context.js';
+import { answeredBy, logVersion, routingOf } from '../traffic-routing.js';
 import { encodeInferResponse } from '../v2/encode-infer-response.js';
 import { parseInferRequest } from '../v2/parse-infer-request.js';
 
@@ -49,8 +50,9 @@ async function infer(context: ServerContext, request: FastifyRequest<{ Params: P
   const caller = callerOf(request);
   const model = context.app.access.invocable(caller, addressOf(request.params));
   request.security.metered = { model: model.name, version: 0, queueMs: 0, computeMs: 0 };
-  const resolved = context.app.inference.resolve(model.name, request.params.version).version.version;
+  const resolved = context.app.inference.resolve(model.name, request.params.version, routingOf(request, model.traffic?.stickyHeader)).version.version;
   request.security.metered.version = resolved;
+  logVersion(request, reply, resolved);
   const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
   const headerLength = request.headers[INFERENCE_HEADER_CONTENT_LENGTH];
   const parsed = parseInferRequest(body, typeof headerLength === 'string' ? headerLength : undefined, context.config.maxTensorElements);
@@ -60,6 +62,7 @@ async function infer(context: ServerContext, request: FastifyRequest<{ Params: P
   });
   request.security.metered = { model: outcome.model, version: outcome.version, queueMs: outcome.queueMs, computeMs: outcome.computeMs };
   const encoded = encodeInferResponse({ ...outcome, model: addressedName(request.params) }, parsed);
+  answeredBy(reply, outcome.version);
   if (encoded.headerLength !== undefined) void reply.header(INFERENCE_HEADER_CONTENT_LENGTH, String(encoded.headerLength));
   return reply.type(encoded.contentType).send(typeof encoded.body === 'string' ? encoded.body : Buffer.from(encoded.body.buffer, encoded.body.byteOffset, encoded.body.byteLength));
 }
