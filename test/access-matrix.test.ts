@@ -123,7 +123,7 @@ function wrongSecret(key: string): string {
   return formatApiKey(parsed.id, (parsed.secret[0] === 'A' ? 'B' : 'A') + parsed.secret.slice(1));
 }
 
-/** The state a refused change must leave alone, read as the server admin (`lastUsedAt` is book-keeping). */
+/** The state a refused change must leave alone, read as the server admin (`lastUsedAt` and `loaded` are book-keeping). */
 async function snapshot(): Promise<string> {
   const paths = [
     '/api/models/acme/resnet', '/api/models/acme/resnet/versions', '/api/models/acme/resnet/aliases',
@@ -131,7 +131,7 @@ async function snapshot(): Promise<string> {
   ];
   const answers = await Promise.all(paths.map((path) => send('GET', path, { key: TEST_ADMIN_KEY })));
   for (const [i, answer] of answers.entries()) assert.equal(answer.status, 200, `${paths[i]} → ${describeAnswer(answer)}`);
-  return JSON.stringify(answers.map((answer) => answer.body), (field, value) => (field === 'lastUsedAt' ? undefined : value));
+  return JSON.stringify(answers.map((answer) => answer.body), (field, value) => (field === 'lastUsedAt' || field === 'loaded' ? undefined : value));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import { fail, isServingError, parseVersionRef, type Tensor, type TraceContext, type VersionRef } from '../core/index.js';
+import { fail, isServingError, parseVersionRef, ServingError, type Tensor, type TraceContext, type VersionRef } from '../core/index.js';
 import type { ModelMetadata, ModelStatistics } from '../protocol/index.js';
 import { resolveVersion, type ModelRecord, type VersionRecord } from '../registry/index.js';
 import type { AppContext } from './app-context.js';
@@ -131,12 +131,14 @@ export class InferenceService {
    * memory budget made room for another) is loaded again once, so the request does not fail for it.
    */
   private async runLoaded(model: ModelRecord, version: VersionRecord, request: RunRequest): Promise<RunResult> {
-    const key = await ensureLoaded(this.context, model, version);
-    try {
-      return await this.context.runtime.infer(key, request);
-    } catch (error) {
-      if (this.context.runtime.isReady(key) || this.context.runtime.status(key) !== undefined) throw error;
-      return this.context.runtime.infer(await ensureLoaded(this.context, model, version), request);
+    for (let attempt = 1; ; attempt++) {
+      const key = await ensureLoaded(this.context, model, version);
+      try {
+        return await this.context.runtime.infer(key, request);
+      } catch (error) {
+        const evicted = error instanceof ServingError && error.code === 'MODEL_UNAVAILABLE' && !this.context.runtime.isReady(key);
+        if (!evicted || attempt >= EVICTION_RETRIES) throw error;
+      }
     }
   }
 
@@ -196,6 +198,9 @@ export class InferenceService {
     return this.statistics.report(this.context.store.listVersions(name).filter((v) => v.state === 'READY'));
   }
 }
+
+/** Loads a version evicted under a request may retry (each retry joins a load already in progress). */
+const EVICTION_RETRIES = 3;
 
 function batchSizeOf(inputs: readonly Tensor[]): number {
   const first = inputs[0];

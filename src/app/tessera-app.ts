@@ -12,7 +12,7 @@ import { ImageService } from './image-service.js';
 import { ModelService } from './model-service.js';
 import { PolicyLoader } from './policy-loader.js';
 import { RepositoryService } from './repository-service.js';
-import { TrafficService } from './traffic.js';
+import { TrafficService, trafficTargets } from './traffic.js';
 import { VersionService } from './version-service.js';
 import { runtimeKey } from './version-loader.js';
 
@@ -43,7 +43,7 @@ export interface TesseraApp {
 }
 
 export function createApp(context: AppContext, observer: InferenceObserver): TesseraApp {
-  const policy = new PolicyLoader(context);
+  const policy = new PolicyLoader(context, (model) => trafficTargets(context.store, model));
   const models = new ModelService(context, policy);
   const versions = new VersionService(context, models, policy);
   const aliases = new AliasService(context, models, policy);
@@ -51,7 +51,7 @@ export function createApp(context: AppContext, observer: InferenceObserver): Tes
   const repository = new RepositoryService(context, models, inference);
   const images = new ImageService(context, inference);
   return {
-    models, versions, aliases, inference, repository, images, traffic: new TrafficService(context, models),
+    models, versions, aliases, inference, repository, images, traffic: new TrafficService(context, models, policy),
     access: new ModelAccess(context.store),
     keys: new KeyService(context),
     tenants: new TenantService(context),

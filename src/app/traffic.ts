@@ -4,6 +4,7 @@ import { MAX_TRAFFIC_ROUTES, type TrafficRoute, type TrafficSplit } from '../pro
 import type { ModelRecord, ModelStore, VersionRecord } from '../registry/index.js';
 import type { AppContext } from './app-context.js';
 import type { ModelService } from './model-service.js';
+import type { PolicyLoader } from './policy-loader.js';
 
 /**
  * Traffic splits: requests that name no version are spread over weighted routes (version numbers or aliases).
@@ -162,7 +163,7 @@ function targetVersion(store: ModelStore, model: string, route: TrafficRoute): V
  * take qualified names whose access the transport already checked (reads: visible; changes: owned).
  */
 export class TrafficService {
-  constructor(private readonly context: AppContext, private readonly models: ModelService) {}
+  constructor(private readonly context: AppContext, private readonly models: ModelService, private readonly policy?: PolicyLoader) {}
 
   /** The model's split; `{ routes: [] }` when it has none. */
   get(model: string): TrafficSplit {
@@ -179,12 +180,15 @@ export class TrafficService {
     this.models.require(model);
     const traffic = parseTraffic(body);
     for (const route of traffic.routes) this.#checkTarget(model, route);
-    return this.context.store.setTraffic(model, traffic).traffic ?? traffic;
+    const saved = this.context.store.setTraffic(model, traffic).traffic ?? traffic;
+    this.policy?.schedule(model);
+    return saved;
   }
 
   /** Removes the split (nothing to remove is fine): requests without a version use the default resolution again. */
   delete(model: string): void {
     if (this.models.require(model).traffic !== null) this.context.store.setTraffic(model, null);
+    this.policy?.schedule(model);
   }
 
   #checkTarget(model: string, route: TrafficRoute): void {
@@ -203,4 +207,14 @@ export class TrafficService {
         { version: target.version, state: target.state });
     }
   }
+}
+
+/** The version numbers a model's traffic split routes to now (aliases followed), for the version policy to keep loaded. */
+export function trafficTargets(store: AppContext['store'], model: ModelRecord): number[] {
+  if (model.traffic === null) return [];
+  return model.traffic.routes.flatMap((route) => {
+    if (route.version !== undefined) return [route.version];
+    const alias = store.getAlias(model.name, route.alias!);
+    return alias === undefined ? [] : [alias.version];
+  });
 }
