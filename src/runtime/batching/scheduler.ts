@@ -151,7 +151,10 @@ export class Scheduler {
       this.finish(job, deadlineError());
       return false;
     });
-    if (live.length === 0) return;
+    if (live.length === 0) {
+      this.target.afterRun();
+      return;
+    }
     const rows = live.map((job) => job.rows);
     const total = rows.reduce((sum, n) => sum + n, 0);
     const batchId = nextBatchId++;
