@@ -210,11 +210,9 @@ export class TrafficService {
 }
 
 /** The version numbers a model's traffic split routes to now (aliases followed), for the version policy to keep loaded. */
-export function trafficTargets(store: AppContext['store'], model: ModelRecord): number[] {
-  if (model.traffic === null) return [];
-  return model.traffic.routes.flatMap((route) => {
-    if (route.version !== undefined) return [route.version];
-    const alias = store.getAlias(model.name, route.alias!);
-    return alias === undefined ? [] : [alias.version];
+export function trafficTargets(store: ModelStore, model: ModelRecord): number[] {
+  return (model.traffic?.routes ?? []).flatMap((route) => {
+    const target = targetVersion(store, model.name, route);
+    return target === undefined ? [] : [target.version];
   });
 }
