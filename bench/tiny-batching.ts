@@ -161,9 +161,9 @@ async function main(): Promise<void> {
     console.log(`   inside the batcher (server statistics, means): queue ${ms(queueMs, 3)} ms + compute ${ms(compute, 3)} ms = ${ms(queueMs + compute, 3)} ms ${queueMs + compute <= bound ? '≤' : '>'} ${ms(bound, 3)} ms; the rest of the latency is spent before the batcher (HTTP, the event loop, the load generator).`);
 
     const goals: GoalResult[] = [
-      { goal: `tiny MLP c=${concurrency}: tessera batching / naive inline Fastify throughput (A/C)`, target: '≥ 3×', measured: formatSpread(ac, 2, '×'), met: ac.median >= 3 },
-      { goal: `tiny MLP c=${concurrency}: tessera batching / no batching throughput (A/B)`, target: '≥ 2×', measured: formatSpread(ab, 2, '×'), met: ab.median >= 2 },
-      { goal: `tiny MLP c=${concurrency}, batching: p99 ≤ max queue delay + 2 × compute/execution`, target: `≤ ${ms(bound, 3)} ms`, measured: `${ms(p99, 2)} ms`, met: holds },
+      { goal: `MLP ${inputSize}→${hidden}→${outputSize} c=${concurrency}: tessera batching / naive inline Fastify throughput (A/C)`, target: '≥ 3×', measured: formatSpread(ac, 2, '×'), met: ac.median >= 3 },
+      { goal: `MLP ${inputSize}→${hidden}→${outputSize} c=${concurrency}: tessera batching / no batching throughput (A/B)`, target: '≥ 2×', measured: formatSpread(ab, 2, '×'), met: ab.median >= 2 },
+      { goal: `MLP ${inputSize}→${hidden}→${outputSize} c=${concurrency}, batching: p99 ≤ max queue delay + 2 × compute/execution`, target: `≤ ${ms(bound, 3)} ms`, measured: `${ms(p99, 2)} ms`, met: holds },
     ];
     finish(flags, {
       bench: 'tiny-batching', goals,

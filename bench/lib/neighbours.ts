@@ -31,7 +31,8 @@ function readProcs(): Map<number, ProcSample> {
 
 function commandOf(pid: number): string {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim().slice(0, 80);
+    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim().slice(0, 80);
+    return command === '' ? `pid ${pid}` : command;
   } catch {
     return `pid ${pid}`;
   }
