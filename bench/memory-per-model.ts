@@ -12,7 +12,10 @@
  * Rounds are independent (fresh processes each); figures are medians (range). Goal: tessera / onnxruntime ≤ 1.3×.
  *
  *   node dist/bench/memory-per-model.js [--rounds 3] [--models det,rec] [--threads <cores>] [--det-size 640] [--rec-width 320]
- *                                       [--runs 10]
+ *                                       [--runs 10] [--worker-gc true]
+ * --worker-gc is a what-if: both tessera workers (idle and loaded) run a full GC on their main (IPC relay) thread every
+ * 500 ms (`--expose-gc` + a preloaded interval, through WorkerProcess's execArgv); the loaded worker is then driven
+ * through WorkerProcess directly (load with warm-up, then runs), since ModelRuntime does not pass V8 flags.
  */
 import { fork } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
   const detSize = Math.round(flagNumber(flags, 'det-size', 640));
   const recWidth = Math.round(flagNumber(flags, 'rec-width', 320));
   const runs = Math.round(flagNumber(flags, 'runs', 10));
+  const workerGc = flags.raw.get('worker-gc') === 'true';
   const cases: Record<string, ModelCase> = {
     det: { name: 'det (PP-OCRv4 detection, 4.7 MB)', path: BUNDLED_MODELS.detection, shape: [1, 3, detSize, detSize] },
     rec: { name: 'rec (PP-OCRv4 recognition, 10.8 MB)', path: BUNDLED_MODELS.recognition, shape: [1, 3, 48, recWidth] },
@@ -57,6 +61,7 @@ async function main(): Promise<void> {
 
   console.log('# memory-per-model: resident memory of a loaded model, tessera worker vs onnxruntime in a bare process');
   console.log(describeMachine());
+  if (workerGc) console.log('what-if --worker-gc: the tessera workers\' main threads run gc() every 500 ms');
   console.log(`1 instance × ${threads} intra-op thread(s) (interOp 1) on both sides; one run on ${selected.map((c) => `${c.name.split(' ')[0]} ${c.shape.join('×')}`).join(', ')}; ${flags.rounds} round(s), fresh processes each`);
 
   const goals: GoalResult[] = [];
@@ -69,7 +74,7 @@ async function main(): Promise<void> {
       const ortFirst = round % 2 === 1;
       const ortSide = (): Promise<OrtReadings> => ortChild(model, threads, runs);
       const a = ortFirst ? await ortSide() : undefined;
-      const tessera = await tesseraSide(bytes, model, threads, runs);
+      const tessera = await tesseraSide(bytes, model, threads, runs, workerGc);
       const b = ortFirst ? a! : await ortSide();
       const result: Round = { ...tessera, ...b };
       rounds.push(result);
@@ -106,15 +111,24 @@ async function main(): Promise<void> {
 }
 
 /** An idle worker and a ModelRuntime-loaded one (1 instance) side by side; their RSS once both are stable. */
-async function tesseraSide(bytes: Uint8Array, model: ModelCase, threads: number, runs: number): Promise<TesseraReadings> {
-  const idle = new WorkerProcess({ settings: { intraOpThreads: threads }, runTimeoutMs: 60_000 });
+async function tesseraSide(bytes: Uint8Array, model: ModelCase, threads: number, runs: number, workerGc: boolean): Promise<TesseraReadings> {
+  const execArgv = workerGc ? ['--expose-gc', '--import', 'data:text/javascript,setInterval(() => globalThis.gc(), 500).unref();'] : undefined;
+  const idle = new WorkerProcess({ settings: { intraOpThreads: threads }, runTimeoutMs: 60_000, execArgv });
   const runtime = new ModelRuntime(silentLogger);
+  const direct = workerGc ? new WorkerProcess({ settings: { intraOpThreads: threads }, runTimeoutMs: 60_000, execArgv }) : undefined;
   try {
-    await runtime.load('m', async () => bytes, { instances: 1, intraOpThreads: threads, timeoutMs: 60_000, maxQueue: 16, pipelineDepth: 2 });
     const data = pseudoRandomFloats(model.shape.reduce((a, b) => a * b, 1));
-    const runOnce = (): Promise<unknown> => runtime.infer('m', { inputs: [{ name: 'x', datatype: 'FP32', shape: model.shape, data }], outputs: [] });
+    const inputs = [{ name: 'x', datatype: 'FP32' as const, shape: model.shape, data }];
+    let runOnce: () => Promise<unknown>;
+    if (direct === undefined) {
+      await runtime.load('m', async () => bytes, { instances: 1, intraOpThreads: threads, timeoutMs: 60_000, maxQueue: 16, pipelineDepth: 2 });
+      runOnce = () => runtime.infer('m', { inputs, outputs: [] });
+    } else {
+      await direct.load(bytes, true);
+      runOnce = () => direct.run(inputs, []);
+    }
     await runOnce();
-    const pid = runtime.status('m')?.workerPids[0];
+    const pid = direct?.pid ?? runtime.status('m')?.workerPids[0];
     if (pid === undefined || idle.pid === undefined) throw new Error('no worker pid');
     const [idleWorker, loadedWorker] = await Promise.all([settledRss(idle.pid), settledRss(pid)]);
     for (let i = 1; i < runs; i++) await runOnce();
@@ -122,6 +136,7 @@ async function tesseraSide(bytes: Uint8Array, model: ModelCase, threads: number,
     return { idleWorker, loadedWorker, workerAfterRuns };
   } finally {
     await runtime.close();
+    await direct?.stop();
     await idle.stop();
   }
 }
