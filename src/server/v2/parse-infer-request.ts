@@ -51,7 +51,9 @@ function parseJson(bytes: Uint8Array): Record<string, unknown> {
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     if (jsonNestingExceeds(text)) fail('INVALID_JSON', `The request nests deeper than ${MAX_JSON_DEPTH} levels.`);
-    value = JSON.parse(text, refusePrototypeKeys);
+    // A reviver would run once per number (150k calls for a 224² image); one native scan finds the keys instead.
+    if (PROTOTYPE_KEY.test(text)) fail('INVALID_JSON', 'The keys "__proto__" and "constructor" are not allowed.');
+    value = JSON.parse(text);
   } catch (error) {
     if (error instanceof ServingError) throw error;
     fail('INVALID_JSON', `The request header is not valid JSON: ${(error as Error).message.slice(0, 200)}`);
@@ -118,11 +120,8 @@ function parseOutput(raw: unknown, index: number, formats: Map<string, boolean>)
   return { name: output.name, classification: k };
 }
 
-/** `__proto__` and `constructor` keys are refused outright (prototype-pollution attempts). */
-function refusePrototypeKeys(key: string, value: unknown): unknown {
-  if (key === '__proto__' || key === 'constructor') throw new Error(`the key "${key}" is not allowed`);
-  return value;
-}
+/** `__proto__` and `constructor` as object keys (prototype-pollution attempts), written plainly or fully \\u-escaped. */
+const PROTOTYPE_KEY = /"(?:__proto__|constructor|\\u005f\\u005fproto\\u005f\\u005f)"\s*:/;
 
 function optionalInteger(value: unknown, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
